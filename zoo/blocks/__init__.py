@@ -1,0 +1,1 @@
+"""Shared building blocks: conv-BN-activation, bilinear upsampling, attention, preprocessing."""

@@ -1,0 +1,71 @@
+"""The ``zoo`` command line: inference, evaluation, training and model management.
+
+Every user mistake (missing file, unknown model, bad flag, bad data folder) ends in one line
+on stderr and a non-zero exit, never a traceback.
+
+Example:
+    $ zoo segment street.jpg --out masks/
+    $ zoo list --json
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import click
+
+from zoo.errors import ZooError
+
+EXIT_USER_ERROR = 2
+EXIT_FAILURES = 1
+
+
+class ZooGroup(click.Group):
+    """A click group that reports user errors as one line instead of a usage block or traceback."""
+
+    def main(self, args=None, prog_name="zoo", **extra):
+        try:
+            rv = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("zoo: aborted", err=True)
+            sys.exit(EXIT_FAILURES)
+        except click.ClickException as exc:
+            message = exc.format_message().replace("\n", " ")
+            ctx = getattr(exc, "ctx", None)
+            where = f"zoo {ctx.info_name}" if ctx is not None and ctx.parent else "zoo"
+            click.echo(
+                f"{where}: error: {message} (see '{ctx.command_path if ctx else 'zoo'} --help')",
+                err=True,
+            )
+            sys.exit(exc.exit_code or EXIT_USER_ERROR)
+        except ZooError as exc:
+            click.echo(f"zoo: error: {exc}", err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except KeyboardInterrupt:
+            click.echo("zoo: interrupted", err=True)
+            sys.exit(130)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
+        sys.exit(0)
+
+
+@click.group(cls=ZooGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zoo", prog_name="zoo")
+def main() -> None:
+    """zoo: FCN segmentation, YOLO detection and RNNsearch translation in Keras 3."""
+
+
+def _register() -> None:
+    from zoo.cli import data_cmd, eval_cmd, infer, manage, train_cmd
+
+    for module in (infer, eval_cmd, train_cmd, manage, data_cmd):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

