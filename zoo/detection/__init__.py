@@ -1,0 +1,1 @@
+"""Object detection: data readers, boxes, anchors, augmentation and metrics."""
