@@ -49,16 +49,49 @@ def check(root, split, num_classes, task):
 
 
 @click.command()
-@click.option("--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--data",
+    "data_dirs",
+    required=True,
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Dataset folder (repeatable).",
+)
 @click.option("-n", "num_anchors", default=6, show_default=True, type=click.IntRange(1, 30))
-@click.option("--size", default=320, show_default=True, type=int, help="Model input size.")
-@click.option("--letterbox", is_flag=True, help="Boxes as after a letterbox resize.")
-def anchors(data_dir, num_anchors, size, letterbox):
-    """Anchors for a detection dataset: k-means on box sizes with 1 - IoU distance."""
-    from zoo.detection.anchors import kmeans_anchors_for_dataset
+@click.option(
+    "--size",
+    default=320,
+    show_default=True,
+    type=click.IntRange(32, 4096),
+    help="Model input size (square).",
+)
+@click.option(
+    "--letterbox/--resize",
+    default=False,
+    show_default=True,
+    help="Box sizes as after a letterbox or a plain resize to the input size.",
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+def anchors(data_dirs, num_anchors, size, letterbox, seed):
+    """Anchors for a detection dataset: k-means on box sizes with 1 - IoU distance.
 
-    result = kmeans_anchors_for_dataset(data_dir, num_anchors, size, letterbox=letterbox)
-    click.echo(json.dumps(result))
+    Prints JSON: anchors as [w, h] in input pixels sorted by area, and the mean best IoU.
+    """
+    from zoo.detection.anchors import dataset_anchors
+    from zoo.detection.data import read_detection_dataset
+
+    dataset = read_detection_dataset(list(data_dirs) if len(data_dirs) > 1 else data_dirs[0])
+    found, mean_iou = dataset_anchors(dataset, num_anchors, (size, size), letterbox, seed)
+    click.echo(
+        json.dumps(
+            {
+                "anchors": [[round(float(w), 1), round(float(h), 1)] for w, h in found],
+                "mean_iou": round(float(mean_iou), 4),
+                "size": size,
+                "n_boxes": dataset.num_boxes,
+            }
+        )
+    )
 
 
 COMMANDS = [data, anchors]
