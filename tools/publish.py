@@ -1,0 +1,82 @@
+"""Publish a trained run as a project model: weights file + manifest record with measured metrics.
+
+Re-saves the chosen checkpoint without optimizer state as ``weights/<name>.keras``, evaluates it
+with ``zoo eval`` (the exact command is recorded) and writes the manifest record.
+
+Example:
+    python tools/publish.py fcn8s-camvid --checkpoint runs/fcn8s-camvid/best.keras \
+        --data '$ZOO_DATA/camvid' --split val --dataset CamVid --licence "CC BY-NC 4.0" \
+        --train-command "zoo train apps/segmentation/recipes/fcn8s_camvid.toml"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name")
+    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--data", required=True, help="dataset folder as written in the command")
+    parser.add_argument("--split", default="val")
+    parser.add_argument("--dataset", required=True, help="dataset description")
+    parser.add_argument("--licence", required=True, help="the dataset's licence")
+    parser.add_argument("--train-command", required=True)
+    parser.add_argument("--recipe", required=True)
+    parser.add_argument("--extra-eval-args", default="")
+    parser.add_argument("--notes", default="")
+    args = parser.parse_args(argv)
+
+    from zoo.api import load_model_file
+    from zoo.training.checkpoint import save_model_atomic
+    from zoo.weights import manifest, sha256_of, weights_dir, write_manifest
+
+    model = load_model_file(args.checkpoint, compile=False)
+    out = weights_dir() / f"{args.name}.keras"
+    save_model_atomic(model, out)
+    eval_command = f"zoo eval weights/{out.name} --data {args.data} --split {args.split}"
+    eval_command += f" {args.extra_eval_args} --json".replace("  ", " ")
+    expanded = os.path.expandvars(
+        eval_command.replace("$ZOO_DATA", os.environ.get("ZOO_DATA", "../shared/data"))
+    )
+    print(f"evaluating: {expanded}", file=sys.stderr)
+    result = subprocess.run(expanded.split(), capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        print(result.stderr, file=sys.stderr)
+        return 1
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    config = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable")}
+    records = manifest()
+    records[args.name] = {
+        "file": out.name,
+        "sha256": sha256_of(out),
+        "size_bytes": out.stat().st_size,
+        "task": model.task,
+        "architecture": model.architecture_name(),
+        "config": config,
+        "preprocessing": getattr(model, "preprocessing", None),
+        "classes": list(model.class_names) if hasattr(model, "class_names") else None,
+        "metrics": metrics,
+        "eval_split": args.split,
+        "eval_command": eval_command.replace(f"weights/{out.name}", args.name),
+        "train_command": args.train_command,
+        "recipe": args.recipe,
+        "dataset": args.dataset,
+        "dataset_licence": args.licence,
+        "num_params": int(model.count_params()),
+        "notes": args.notes,
+    }
+    write_manifest(records)
+    print(json.dumps(records[args.name]["metrics"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
