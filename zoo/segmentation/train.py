@@ -53,8 +53,10 @@ def build_loaders(config: dict):
     data = config["data"]
     train_cfg = config["train"]
     root = resolve_data_dir(data["root"])
-    train_ds = read_segmentation_dataset(root, data.get("train_split", "train"))
-    val_ds = read_segmentation_dataset(root, data.get("val_split", "val"))
+    # data.sbd_root: VOC 2012 + SBD, where train_split = "train_aug" is the FCN paper's set
+    sbd = resolve_data_dir(data["sbd_root"]) if data.get("sbd_root") else None
+    train_ds = read_segmentation_dataset(root, data.get("train_split", "train"), sbd_root=sbd)
+    val_ds = read_segmentation_dataset(root, data.get("val_split", "val"), sbd_root=sbd)
     if data.get("limit"):
         train_ds = train_ds.subset(range(min(int(data["limit"]), len(train_ds))))
         val_ds = val_ds.subset(range(min(int(data["limit"]), len(val_ds))))

@@ -19,6 +19,7 @@ from zoo.segmentation.data.readers import (
     read_segmentation_dataset,
     read_voc_segmentation,
 )
+from zoo.segmentation.data.sbd import read_sbd, read_sbd_mat, read_voc_sbd
 
 __all__ = [
     "CAMVID_CLASSES",
@@ -30,7 +31,10 @@ __all__ = [
     "read_image",
     "read_mask",
     "read_mask_folder",
+    "read_sbd",
+    "read_sbd_mat",
     "read_segmentation_dataset",
+    "read_voc_sbd",
     "read_voc_segmentation",
 ]
 

@@ -1,4 +1,4 @@
-"""Read segmentation datasets (CamVid, Pascal VOC 2012, generic image + mask folders).
+"""Read segmentation datasets (CamVid, Pascal VOC 2012, SBD, generic image + mask folders).
 
 Every reader returns a :class:`SegmentationDataset`: paired image and mask paths, class names and
 the ignore (void) label. Pairs are matched by file stem; an image without a mask or a mask without
@@ -147,10 +147,14 @@ def read_voc_segmentation(root: str | Path, split: str = "train") -> Segmentatio
     return SegmentationDataset(images, masks, list(VOC_CLASSES), VOC_IGNORE, "voc", stems)
 
 
-def read_segmentation_dataset(root: str | Path, split: str | None = "train") -> SegmentationDataset:
-    """Detect the layout of ``root`` (VOC, CamVid, or image + mask folders) and read ``split``.
+def read_segmentation_dataset(
+    root: str | Path, split: str | None = "train", sbd_root: str | Path | None = None
+) -> SegmentationDataset:
+    """Detect the layout of ``root`` (VOC, SBD, CamVid, or image + mask folders), read ``split``.
 
     Mask folders are looked for in ``root/{split}/images`` + ``masks``, then ``root/images``.
+    With ``sbd_root`` (SBD's ``benchmark_RELEASE``), ``root`` is VOC 2012 and the ``train_aug``
+    split is VOC train + SBD minus VOC val (see :func:`zoo.segmentation.data.sbd.read_voc_sbd`).
 
     Example:
         >>> read_segmentation_dataset(data_root() / "camvid", "train").source  # doctest: +SKIP
@@ -159,8 +163,16 @@ def read_segmentation_dataset(root: str | Path, split: str | None = "train") -> 
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"{root}: dataset folder not found")
+    if sbd_root is not None:
+        from zoo.segmentation.data.sbd import read_voc_sbd
+
+        return read_voc_sbd(root, sbd_root, split or "train_aug")
     if _find_voc_root(root) is not None:
         return read_voc_segmentation(root, split or "train")
+    from zoo.segmentation.data.sbd import find_sbd_root, read_sbd
+
+    if split is not None and find_sbd_root(root) is not None:
+        return read_sbd(root, split)
     if split is not None and (root / split).is_dir() and (root / f"{split}annot").is_dir():
         return read_camvid(root, split)
     if split is not None and (root / split / "images").is_dir():

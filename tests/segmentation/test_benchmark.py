@@ -1,0 +1,56 @@
+"""apps/segmentation/benchmark.py at tiny sizes: it runs, reports and writes JSON (no timings)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "apps" / "segmentation" / "benchmark.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("segmentation_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fallback_model_in_process(bench, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ZOO_WEIGHTS", str(tmp_path))  # an empty manifest: no fcn8s-camvid
+    out = tmp_path / "bench.json"
+    args = ["--height", "40", "--width", "56", "--batch-sizes", "1", "2"]
+    results = bench.main([*args, "--warmup", "1", "--repeats", "2", "--cli-images", "0",
+                              "--json", str(out)])  # fmt: skip
+    printed = capsys.readouterr()
+    assert "not in weights/manifest.json" in printed.err and results["note"]
+    assert "| `model.segment`, median of 2 | 2 | 2 |" in printed.out
+    saved = json.loads(out.read_text())
+    assert saved["height"] == 40 and saved["width"] == 56 and saved["cli"] == []
+    assert [r["batch_size"] for r in saved["in_process"]] == [1, 2]
+    for r in saved["in_process"]:
+        assert r["median_s"] > 0 and r["images_per_s"] == pytest.approx(r["images"] / r["median_s"])
+    assert saved["machine"]["cpu_count"] >= 1 and saved["machine"]["backend"]
+
+
+@pytest.mark.slow
+def test_zoo_segment_process_on_a_keras_file(bench, tmp_path, capsys):
+    from zoo.api import create_model
+
+    model = create_model(
+        "fcn8s",
+        num_classes=3,
+        backbone="litenet",
+        backbone_config={"widths": [8, 8, 16, 16, 16], "depths": [1, 1, 1, 1, 1]},
+    )
+    path = tmp_path / "tiny.keras"
+    model.save(path)
+    args = ["--model", str(path), "--height", "40", "--width", "56", "--batch-sizes", "2"]
+    results = bench.main([*args, "--warmup", "0", "--repeats", "1", "--cli-images", "3"])
+    assert results["note"] is None and results["model"] == str(path)
+    (cli,) = results["cli"]
+    assert cli["batch_size"] == 2 and cli["images"] == 3 and cli["wall_s"] > 0
+    assert "| `zoo segment` process, wall incl. start-up | 2 | 3 |" in capsys.readouterr().out
