@@ -128,9 +128,12 @@ def create_model(
     else:
         arch_name, config = str(name), {}
         if weights == "default":
+            from zoo.registry import architectures
+
+            known = str(name) in architectures()
+            problem = "has no default weights" if known else "is not a model or a .keras file"
             raise ZooError(
-                f"{name!r} has no default weights; trained models: "
-                f"{', '.join(sorted(records)) or 'none'}"
+                f"{name!r} {problem}; trained models: {', '.join(sorted(records)) or 'none'}"
             )
     arch = get_architecture(arch_name)
 

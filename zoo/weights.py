@@ -128,6 +128,7 @@ def resolve_weights(record: dict[str, Any], name: str = "") -> Path:
             cache_subdir=".",
         )
     except Exception as exc:  # network errors and hash mismatches alike
+        cached.unlink(missing_ok=True)  # a refused download must not block the next try
         raise WeightsError(
             f"{cached}: could not download {record['url']} ({exc}); check the network, or put "
             "the file there by hand"

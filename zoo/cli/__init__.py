@@ -21,6 +21,8 @@ from zoo.errors import ZooError
 
 EXIT_USER_ERROR = 2
 EXIT_FAILURES = 1
+# click >= 8.2 raises this for a group called without a command
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 class ZooGroup(click.Group):
@@ -31,6 +33,9 @@ class ZooGroup(click.Group):
             rv = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except _NO_ARGS_IS_HELP as exc:  # bare `zoo` or `zoo data`: show the help, not an error
+            click.echo(exc.ctx.get_help())
+            sys.exit(EXIT_USER_ERROR)
         except click.Abort:
             click.echo("zoo: aborted", err=True)
             sys.exit(EXIT_FAILURES)
@@ -43,8 +48,9 @@ class ZooGroup(click.Group):
                 err=True,
             )
             sys.exit(exc.exit_code or EXIT_USER_ERROR)
-        except ZooError as exc:
-            click.echo(f"zoo: error: {exc}", err=True)
+        except (ZooError, OSError) as exc:  # OSError: unwritable --out, missing folder, disk full
+            message = " ".join(str(exc).split("\n"))
+            click.echo(f"zoo: error: {message}", err=True)
             sys.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:
             click.echo("zoo: interrupted", err=True)

@@ -25,6 +25,7 @@ def list_(as_json, show_all):
         {"name": name, **{k: rec.get(k) for k in LIST_FIELDS}} for name, rec in manifest().items()
     ]
     if show_all:
+        setup_backend()  # the architectures' modules import Keras
         from zoo.registry import architectures
 
         rows += [
