@@ -1,0 +1,112 @@
+"""train_translation: a tiny end-to-end run, its files, selection on BLEU, and resuming."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from zoo.errors import ZooError
+from zoo.translation.rnnsearch import RNNSearch
+from zoo.translation.train import resolve_config, train_translation
+
+TINY = {
+    "src_lang": "en",
+    "tgt_lang": "fr",
+    "vocab_size": 400,
+    "embedding_dim": 8,
+    "units": 12,
+    "maxout_units": 8,
+    "batch_size": 32,
+    "learning_rate": 1e-2,
+    "warmup_steps": 2,
+    "bleu_sentences": 8,
+    "verbose": 0,
+    "tensorboard": False,
+}
+
+
+@pytest.fixture
+def corpus(tmp_path, toy_pairs):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    src, tgt = toy_pairs
+    for split, sl in (("train", slice(0, 64)), ("val", slice(250, 266))):
+        (folder / f"{split}.en").write_text("\n".join(src[sl]) + "\n")
+        (folder / f"{split}.fr").write_text("\n".join(tgt[sl]) + "\n")
+    return folder
+
+
+def test_config_is_checked():
+    assert resolve_config({})["units"] == 1000
+    with pytest.raises(ZooError, match="unknown translation config keys: unitz"):
+        resolve_config({"unitz": 3})
+    with pytest.raises(ZooError):
+        resolve_config({"select": "accuracy"})
+
+
+@pytest.mark.slow
+def test_tiny_run_writes_everything(corpus, tmp_path):
+    out = tmp_path / "run"
+    config = {
+        **TINY,
+        "data_dir": str(corpus),
+        "output_dir": str(out),
+        "epochs": 2,
+        "select": "val_bleu",
+        "tensorboard": True,
+        "schedule": "plateau",
+    }
+    history = train_translation(config)
+    assert len(history.history["loss"]) == 2
+    assert "val_bleu" in history.history and "val_loss" in history.history
+    for name in (
+        "spm.model",
+        "config.json",
+        "log.csv",
+        "best.keras",
+        "checkpoints/epoch_001.keras",
+        "checkpoints/epoch_002.keras",
+    ):
+        assert (out / name).is_file(), name
+    assert (out / "tensorboard").is_dir()
+    with open(out / "log.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2 and "val_bleu" in rows[0]
+    best = keras.saving.load_model(out / "best.keras", safe_mode=True)
+    assert isinstance(best, RNNSearch)
+    assert len(best.translate(["The red cat."], beam=2)) == 1
+    # A fresh process needs only the model's module to load the compiled model.
+    code = (
+        "import sys, keras, zoo.translation.rnnsearch; "
+        "m = keras.saving.load_model(sys.argv[1], safe_mode=True); "
+        "print(m.translate(['The red cat.'], beam=1))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(out / "best.keras")],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.slow
+def test_interrupted_run_resumes(corpus, tmp_path):
+    config = {**TINY, "data_dir": str(corpus), "output_dir": str(tmp_path / "run"), "epochs": 2}
+    with pytest.raises(KeyboardInterrupt):
+        train_translation(config, callbacks=[_Interrupt()])
+    history = train_translation(config)
+    assert history.epoch == [1]  # epoch 0 was restored from the backup
+    assert (tmp_path / "run" / "checkpoints" / "epoch_002.keras").is_file()

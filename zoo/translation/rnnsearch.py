@@ -1,0 +1,244 @@
+"""RNNsearch (Bahdanau, Cho & Bengio, ICLR 2015) as a Keras task model.
+
+``RNNSearch`` maps ``(source ids, shifted target ids)`` to next-token logits for
+teacher-forced training with ``fit``, and translates text with its embedded
+:class:`~zoo.translation.tokenizer.SubwordTokenizer`. Saved as ``.keras`` it carries the
+tokenizer (archive assets), so ``keras.saving.load_model(path).translate([...])`` just works.
+
+Example:
+    >>> tok = SubwordTokenizer.train(english + french, vocab_size=8000)     # doctest: +SKIP
+    >>> model = RNNSearch(tokenizer=tok, embedding_dim=620, units=1000)     # the paper's sizes
+    >>> model.translate(["A man rides a bike."], beam=5)                    # doctest: +SKIP
+    ['Un homme fait du vélo.']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from zoo.errors import ZooError
+from zoo.translation import losses, schedule  # noqa: F401  (registered: trained models load)
+from zoo.translation.decode import DecodeResult, beam_search, greedy_search
+from zoo.translation.decoder import AttentionGRUDecoder
+from zoo.translation.encoder import BiGRUEncoder
+from zoo.translation.tokenizer import SubwordTokenizer
+
+
+@dataclass
+class Alignment:
+    """One translated sentence with its attention: ``weights[i, j]`` = target i on source j."""
+
+    source: str
+    translation: str
+    source_pieces: list[str]
+    target_pieces: list[str]
+    weights: np.ndarray
+    score: float
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class RNNSearch(keras.Model):
+    """The RNNsearch encoder-decoder with additive attention and a maxout deep output.
+
+    Args:
+        vocab_size: joint source/target vocabulary size (default: the tokenizer's).
+        embedding_dim: word embedding size ``m`` (paper: 620).
+        units: GRU units ``n`` of each encoder direction and of the decoder (paper: 1000).
+        attention_units: alignment layer size ``n'`` (default ``units``).
+        maxout_units: deep output size ``l`` (paper: 500).
+        dropout: dropout on embeddings and on the maxout output while training.
+        tie_embeddings: output projection = target embedding (needs ``maxout_units ==
+            embedding_dim``).
+        tokenizer: the :class:`SubwordTokenizer` used by :meth:`translate`.
+
+    ``call((src_ids, tgt_in_ids))`` returns logits ``(B, Tt, vocab_size)``; 0 is padding.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int | None = None,
+        embedding_dim: int = 620,
+        units: int = 1000,
+        attention_units: int | None = None,
+        maxout_units: int = 500,
+        dropout: float = 0.0,
+        tie_embeddings: bool = False,
+        tokenizer: SubwordTokenizer | dict | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if isinstance(tokenizer, dict):
+            tokenizer = keras.saving.deserialize_keras_object(tokenizer)
+        if vocab_size is None:
+            if tokenizer is None:
+                raise ZooError("RNNSearch needs vocab_size or a tokenizer")
+            vocab_size = tokenizer.vocab_size
+        self.vocab_size = int(vocab_size)
+        self.embedding_dim = int(embedding_dim)
+        self.units = int(units)
+        self.attention_units = int(attention_units or units)
+        self.maxout_units = int(maxout_units)
+        self.dropout = float(dropout)
+        self.tie_embeddings = bool(tie_embeddings)
+        self.tokenizer = tokenizer
+        self.encoder = BiGRUEncoder(
+            self.vocab_size,
+            self.embedding_dim,
+            self.units,
+            decoder_units=self.units,
+            dropout=self.dropout,
+            name="encoder",
+        )
+        self.decoder = AttentionGRUDecoder(
+            self.vocab_size,
+            context_dim=self.encoder.annotation_dim,
+            embedding_dim=self.embedding_dim,
+            units=self.units,
+            attention_units=self.attention_units,
+            maxout_units=self.maxout_units,
+            dropout=self.dropout,
+            tie_embeddings=self.tie_embeddings,
+            name="decoder",
+        )
+        self.build()
+
+    def build(self, input_shape=None):
+        self.encoder.build()
+        self.decoder.build()
+        self.built = True
+
+    def call(self, inputs, training=None):
+        src_ids, tgt_in = inputs
+        annotations, state, mask = self.encoder(src_ids, training=training)
+        logits, _ = self.decoder(tgt_in, annotations, mask, state, training=training)
+        return logits
+
+    def teacher_forced_attention(self, src_ids, tgt_in) -> np.ndarray:
+        """Attention weights ``(B, Tt, Ts)`` while reading a given target (no search)."""
+        annotations, state, mask = self.encoder(src_ids, training=False)
+        _, weights = self.decoder(tgt_in, annotations, mask, state, training=False)
+        return keras.ops.convert_to_numpy(weights)
+
+    # -- translation -------------------------------------------------------------------------
+    def _tokenizer(self) -> SubwordTokenizer:
+        if self.tokenizer is None:
+            raise ZooError("this RNNSearch model has no tokenizer; pass tokenizer=... to build it")
+        return self.tokenizer
+
+    def search(
+        self,
+        src_ids,
+        beam: int = 5,
+        n_best: int = 1,
+        length_penalty: str = "gnmt",
+        alpha: float = 0.6,
+        max_ratio: float = 1.5,
+        max_extra: int = 5,
+    ) -> DecodeResult:
+        """Decode a padded id batch: greedy when ``beam == 1``, else beam search."""
+        if beam == 1 and n_best == 1:
+            return greedy_search(self, src_ids, max_ratio, max_extra, length_penalty, alpha)
+        return beam_search(self, src_ids, beam, n_best, length_penalty, alpha, max_ratio, max_extra)
+
+    def _decode_texts(self, texts: Sequence[str], batch_size: int, length_multiple: int, **search):
+        """Yield ``(index, ids, DecodeResult row)`` for every non-empty input, by length."""
+        tok = self._tokenizer()
+        encoded = tok.encode(texts, add_eos=True)
+        order = sorted(
+            (i for i, ids in enumerate(encoded) if len(ids) > 1), key=lambda i: len(encoded[i])
+        )
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            width = max(len(encoded[i]) for i in chunk)
+            width = -(-width // length_multiple) * length_multiple
+            src = np.zeros((len(chunk), width), np.int32)
+            for row, i in enumerate(chunk):
+                src[row, : len(encoded[i])] = encoded[i]
+            result = self.search(src, **search)
+            for row, i in enumerate(chunk):
+                yield i, encoded[i], DecodeResult(*(x[row] for x in vars(result).values()))
+
+    def translate(
+        self,
+        texts: Sequence[str],
+        beam: int = 5,
+        n_best: int = 1,
+        length_penalty: str = "gnmt",
+        alpha: float = 0.6,
+        max_ratio: float = 1.5,
+        max_extra: int = 5,
+        batch_size: int = 32,
+        length_multiple: int = 8,
+    ) -> list[str] | list[list[str]]:
+        """Translate ``texts``; one output per input (an empty input gives ``""``).
+
+        With ``n_best > 1`` each output is the list of the ``n_best`` best translations. A
+        single string is taken as a list of one.
+        """
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        tok = self._tokenizer()
+        outputs: list = [[""] * n_best for _ in texts]
+        search = dict(
+            beam=beam,
+            n_best=n_best,
+            length_penalty=length_penalty,
+            alpha=alpha,
+            max_ratio=max_ratio,
+            max_extra=max_extra,
+        )
+        for i, _, row in self._decode_texts(texts, batch_size, length_multiple, **search):
+            outputs[i] = tok.decode(list(row.tokens))
+        return [o[0] for o in outputs] if n_best == 1 else outputs
+
+    def alignments(
+        self,
+        texts: Sequence[str],
+        beam: int = 1,
+        batch_size: int = 32,
+        length_multiple: int = 8,
+        **search,
+    ) -> list[Alignment]:
+        """Translate ``texts`` and return each sentence's attention matrix.
+
+        ``weights`` has one row per emitted target piece (eos included) and one column per
+        source piece (eos included).
+        """
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        tok = self._tokenizer()
+        out = [Alignment(str(t), "", [], [], np.zeros((0, 0), np.float32), 0.0) for t in texts]
+        search = dict(beam=beam, n_best=1, **search)
+        for i, src, row in self._decode_texts(texts, batch_size, length_multiple, **search):
+            length = int(row.lengths[0])
+            ids = [int(x) for x in row.tokens[0, :length]]
+            out[i] = Alignment(
+                source=str(texts[i]),
+                translation=tok.decode(ids),
+                source_pieces=tok.id_to_piece(src),
+                target_pieces=tok.id_to_piece(ids),
+                weights=row.attention[0, :length, : len(src)],
+                score=float(row.scores[0]),
+            )
+        return out
+
+    # -- serialization ---------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            vocab_size=self.vocab_size,
+            embedding_dim=self.embedding_dim,
+            units=self.units,
+            attention_units=self.attention_units,
+            maxout_units=self.maxout_units,
+            dropout=self.dropout,
+            tie_embeddings=self.tie_embeddings,
+            tokenizer=(
+                keras.saving.serialize_keras_object(self.tokenizer)
+                if self.tokenizer is not None
+                else None
+            ),
+        )
+        return config

@@ -1,0 +1,229 @@
+"""Train RNNsearch end to end: SentencePiece, model, ``fit`` with checkpoints and resume.
+
+Everything is written under ``output_dir``: ``spm.model`` (the tokenizer), ``config.json``,
+``checkpoints/epoch_NNN.keras`` (a full model each epoch), ``backup/`` (``BackupAndRestore``:
+rerunning the same config resumes an interrupted run), ``log.csv``, ``tensorboard/`` and
+``best.keras`` (best on ``select``: ``val_loss`` or ``val_bleu``).
+
+Example:
+    >>> history = train_translation({"output_dir": "runs/rnnsearch-small", "units": 256,
+    ...                              "embedding_dim": 256, "maxout_units": 128, "epochs": 5})
+    ... # doctest: +SKIP
+    >>> history.model.translate(["A man is riding a bike."])          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+
+from zoo.data.paths import data_root
+from zoo.errors import ZooError
+from zoo.translation.batcher import TranslationBatches, encode_pairs
+from zoo.translation.bleu import corpus_scores
+from zoo.translation.data import read_parallel_folder, read_tsv_pairs
+from zoo.translation.losses import SmoothedCrossEntropy
+from zoo.translation.rnnsearch import RNNSearch
+from zoo.translation.schedule import LinearWarmup, WarmupInverseSqrt
+from zoo.translation.tokenizer import SubwordTokenizer
+
+DEFAULTS: dict = {
+    # data: a Multi30k-style folder ({split}.{lang}[.gz]) or TSV files
+    "data_dir": None,  # default: $ZOO_DATA/multi30k
+    "src_lang": "en",
+    "tgt_lang": "fr",
+    "train_split": "train",
+    "val_split": "val",
+    "train_tsv": None,
+    "val_tsv": None,
+    "train_limit": None,
+    "val_limit": None,
+    "output_dir": "runs/rnnsearch",
+    # tokenizer
+    "vocab_size": 8000,
+    "spm_model_type": "unigram",
+    "max_length": 100,
+    # model (paper: 620 / 1000 / 1000 / 500)
+    "embedding_dim": 620,
+    "units": 1000,
+    "attention_units": None,
+    "maxout_units": 500,
+    "dropout": 0.0,
+    "tie_embeddings": False,
+    # optimisation
+    "label_smoothing": 0.1,
+    "batch_size": 64,
+    "max_tokens": None,
+    "epochs": 10,
+    "steps_per_epoch": None,
+    "learning_rate": 1e-3,
+    "warmup_steps": 500,
+    "schedule": "rsqrt",  # "rsqrt" (warmup + inverse sqrt) or "plateau"
+    "plateau_factor": 0.5,
+    "plateau_patience": 1,
+    "clipnorm": 1.0,
+    "select": "val_loss",  # or "val_bleu"
+    "bleu_sentences": 500,
+    "bleu_beam": 1,
+    "early_stopping_patience": None,
+    "tensorboard": True,
+    "seed": 0,
+    "verbose": 2,
+}
+
+
+class ValBleu(keras.callbacks.Callback):
+    """Add ``val_bleu`` and ``val_chrf`` (sacrebleu) to the epoch logs by translating."""
+
+    def __init__(self, sources: list[str], references: list[str], beam: int = 1):
+        super().__init__()
+        self.sources, self.references, self.beam = sources, references, beam
+
+    def on_epoch_end(self, epoch, logs=None):
+        hypotheses = self.model.translate(self.sources, beam=self.beam, batch_size=64)
+        scores = corpus_scores(hypotheses, self.references)
+        if logs is not None:
+            logs["val_bleu"], logs["val_chrf"] = scores["bleu"], scores["chrf"]
+
+
+def resolve_config(config: dict | None) -> dict:
+    """``DEFAULTS`` updated with ``config``; :class:`ZooError` on an unknown key."""
+    config = dict(config or {})
+    unknown = sorted(set(config) - set(DEFAULTS))
+    if unknown:
+        raise ZooError(f"unknown translation config keys: {', '.join(unknown)}")
+    merged = {**DEFAULTS, **config}
+    if merged["select"] not in ("val_loss", "val_bleu"):
+        raise ZooError(f"select={merged['select']!r}: use 'val_loss' or 'val_bleu'")
+    if merged["schedule"] not in ("rsqrt", "plateau"):
+        raise ZooError(f"schedule={merged['schedule']!r}: use 'rsqrt' or 'plateau'")
+    return merged
+
+
+def load_pairs(cfg: dict, split: str) -> tuple[list[str], list[str]]:
+    """The ``train`` or ``val`` sentence pairs named by the config, empty pairs dropped."""
+    tsv, limit = cfg[f"{split}_tsv"], cfg[f"{split}_limit"]
+    if tsv:
+        src, tgt = read_tsv_pairs(tsv, limit=limit)
+    else:
+        folder = Path(cfg["data_dir"]) if cfg["data_dir"] else data_root() / "multi30k"
+        src, tgt = read_parallel_folder(
+            folder, cfg[f"{split}_split"], cfg["src_lang"], cfg["tgt_lang"], limit=limit
+        )
+    pairs = [(s, t) for s, t in zip(src, tgt, strict=True) if s.strip() and t.strip()]
+    if not pairs:
+        raise ZooError(f"{tsv or cfg['data_dir'] or 'multi30k'}: no {split} sentence pairs")
+    return [s for s, _ in pairs], [t for _, t in pairs]
+
+
+def _tokenizer(cfg: dict, out: Path, texts: list[str]) -> SubwordTokenizer:
+    path = out / "spm.model"
+    if path.is_file():  # resuming: the model's vocabulary must not change
+        return SubwordTokenizer.from_file(path, max_tokens=cfg["max_length"])
+    tok = SubwordTokenizer.train(
+        texts, cfg["vocab_size"], cfg["spm_model_type"], max_tokens=cfg["max_length"]
+    )
+    tok.save_model(path)
+    return tok
+
+
+def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]) -> list:
+    select = cfg["select"]
+    mode = "max" if select == "val_bleu" else "min"
+    callbacks: list = []
+    if select == "val_bleu":
+        n = cfg["bleu_sentences"]
+        callbacks.append(ValBleu(val_src[:n], val_tgt[:n], beam=cfg["bleu_beam"]))
+    if cfg["schedule"] == "plateau":
+        callbacks += [
+            LinearWarmup(cfg["learning_rate"], cfg["warmup_steps"]),
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=select,
+                mode=mode,
+                factor=cfg["plateau_factor"],
+                patience=cfg["plateau_patience"],
+                min_lr=cfg["learning_rate"] / 100,
+            ),
+        ]
+    callbacks += [
+        keras.callbacks.BackupAndRestore(str(out / "backup")),
+        keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "epoch_{epoch:03d}.keras")),
+        keras.callbacks.ModelCheckpoint(
+            str(out / "best.keras"), monitor=select, mode=mode, save_best_only=True
+        ),
+        keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
+    ]
+    if cfg["early_stopping_patience"]:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=select, mode=mode, patience=cfg["early_stopping_patience"]
+            )
+        )
+    if cfg["tensorboard"]:
+        callbacks.append(keras.callbacks.TensorBoard(str(out / "tensorboard")))
+    return callbacks
+
+
+def build_model(cfg: dict, tokenizer: SubwordTokenizer) -> RNNSearch:
+    """An :class:`RNNSearch` sized by the config and compiled for teacher-forced ``fit``."""
+    model = RNNSearch(
+        tokenizer=tokenizer,
+        embedding_dim=cfg["embedding_dim"],
+        units=cfg["units"],
+        attention_units=cfg["attention_units"],
+        maxout_units=cfg["maxout_units"],
+        dropout=cfg["dropout"],
+        tie_embeddings=cfg["tie_embeddings"],
+    )
+    rate = (
+        WarmupInverseSqrt(cfg["learning_rate"], cfg["warmup_steps"])
+        if cfg["schedule"] == "rsqrt"
+        else cfg["learning_rate"]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(rate, clipnorm=cfg["clipnorm"]),
+        loss=SmoothedCrossEntropy(cfg["label_smoothing"]),
+        weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def train_translation(
+    config: dict | None = None, callbacks: list | None = None
+) -> keras.callbacks.History:
+    """Train a tokenizer and an RNNsearch model as ``config`` says (see ``DEFAULTS``).
+
+    ``callbacks`` are added after the standard ones. Rerunning an interrupted run with the
+    same ``output_dir`` resumes it from its last finished epoch.
+
+    Returns the Keras ``History``; ``history.model`` is the trained model (last epoch) and
+    ``output_dir/best.keras`` the best one on ``select``.
+    """
+    cfg = resolve_config(config)
+    keras.utils.set_random_seed(cfg["seed"])
+    out = Path(cfg["output_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(cfg, indent=1, default=str))
+
+    train_src, train_tgt = load_pairs(cfg, "train")
+    val_src, val_tgt = load_pairs(cfg, "val")
+    tokenizer = _tokenizer(cfg, out, train_src + train_tgt)
+    batching = dict(
+        batch_size=cfg["batch_size"], max_tokens=cfg["max_tokens"], max_length=cfg["max_length"]
+    )
+    train = TranslationBatches(
+        *encode_pairs(tokenizer, train_src, train_tgt), seed=cfg["seed"], **batching
+    )
+    val = TranslationBatches(*encode_pairs(tokenizer, val_src, val_tgt), shuffle=False, **batching)
+
+    model = build_model(cfg, tokenizer)
+    return model.fit(
+        train,
+        validation_data=val,
+        epochs=cfg["epochs"],
+        steps_per_epoch=cfg["steps_per_epoch"],
+        callbacks=_callbacks(cfg, out, val_src, val_tgt) + list(callbacks or []),
+        verbose=cfg["verbose"],
+    )
