@@ -17,7 +17,7 @@ def dataset_class_names(task: str, config: dict) -> list[str]:
         return list(data["classes"])
     if task == "segmentation":
         from zoo.segmentation.data.readers import read_segmentation_dataset
-        from zoo.segmentation.train import resolve_data_dir
+        from zoo.data.paths import resolve_data_dir
 
         return read_segmentation_dataset(
             resolve_data_dir(data["root"]), data.get("train_split", "train")

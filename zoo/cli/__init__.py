@@ -67,9 +67,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from zoo.cli import data_cmd, eval_cmd, infer, manage, train_cmd
+    from zoo.cli import data_cmd, detect_cmd, eval_cmd, infer, manage, train_cmd, translate_cmd
 
-    for module in (infer, eval_cmd, train_cmd, manage, data_cmd):
+    for module in (infer, detect_cmd, translate_cmd, eval_cmd, train_cmd, manage, data_cmd):
         for command in module.COMMANDS:
             main.add_command(command)
 

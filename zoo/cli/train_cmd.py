@@ -22,9 +22,11 @@ def run_recipe(config: dict, resume: bool = False, init_model=None):
 
         return train_detection(config, resume=resume, init_model=init_model)
     if task == "translation":
+        from zoo.translation.recipe import flatten_recipe
         from zoo.translation.train import train_translation
 
-        return train_translation(config, resume=resume, init_model=init_model)
+        # An interrupted translation run resumes by itself (BackupAndRestore in its out_dir).
+        return train_translation(flatten_recipe(config), init_model=init_model)
     raise ZooError(f"{config.get('recipe')}: unknown task {task!r}")
 
 

@@ -29,3 +29,12 @@ def data_root() -> Path:
 def dataset_dir(name: str) -> Path:
     """Return ``data_root() / name`` (it may not exist; callers check)."""
     return data_root() / name
+
+
+def resolve_data_dir(root: str | os.PathLike) -> Path:
+    """A recipe's data folder: absolute, relative to the cwd if it exists there, else to
+    ``$ZOO_DATA`` (so recipes can say ``root = "camvid"``)."""
+    path = Path(root).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    return data_root() / path

@@ -13,19 +13,11 @@ from pathlib import Path
 
 import keras
 
-from zoo.data.paths import data_root
+from zoo.data.paths import resolve_data_dir
 from zoo.errors import ZooError
 from zoo.training.checkpoint import resume_state, standard_callbacks
 from zoo.training.recipe import write_json_atomic
 from zoo.training.schedule import make_optimizer
-
-
-def resolve_data_dir(root: str) -> Path:
-    """A recipe's data folder: absolute, relative to the cwd, or relative to ``$ZOO_DATA``."""
-    path = Path(root).expanduser()
-    if path.is_absolute() or path.exists():
-        return path
-    return data_root() / root
 
 
 def compile_segmentation(model, optimizer, ignore_index: int | None, jit_compile="auto") -> None:

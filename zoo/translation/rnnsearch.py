@@ -54,6 +54,8 @@ class RNNSearch(keras.Model):
         tie_embeddings: output projection = target embedding (needs ``maxout_units ==
             embedding_dim``).
         tokenizer: the :class:`SubwordTokenizer` used by :meth:`translate`.
+        source_language, target_language: language codes (e.g. ``"en"``, ``"de"``), saved
+            with the model so evaluation reads the right files.
 
     ``call((src_ids, tgt_in_ids))`` returns logits ``(B, Tt, vocab_size)``; 0 is padding.
     """
@@ -68,6 +70,8 @@ class RNNSearch(keras.Model):
         dropout: float = 0.0,
         tie_embeddings: bool = False,
         tokenizer: SubwordTokenizer | dict | None = None,
+        source_language: str | None = None,
+        target_language: str | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -85,6 +89,8 @@ class RNNSearch(keras.Model):
         self.dropout = float(dropout)
         self.tie_embeddings = bool(tie_embeddings)
         self.tokenizer = tokenizer
+        self.source_language = source_language
+        self.target_language = target_language
         self.encoder = BiGRUEncoder(
             self.vocab_size,
             self.embedding_dim,
@@ -105,6 +111,19 @@ class RNNSearch(keras.Model):
             name="decoder",
         )
         self.build()
+
+    task = "translation"
+
+    @property
+    def languages(self) -> tuple[str, str] | None:
+        """``(source, target)`` language codes, when known."""
+        if self.source_language and self.target_language:
+            return self.source_language, self.target_language
+        return None
+
+    def architecture_name(self) -> str:
+        """The registry name this model is rebuilt with."""
+        return "rnnsearch"
 
     def build(self, input_shape=None):
         self.encoder.build()
@@ -235,6 +254,8 @@ class RNNSearch(keras.Model):
             maxout_units=self.maxout_units,
             dropout=self.dropout,
             tie_embeddings=self.tie_embeddings,
+            source_language=self.source_language,
+            target_language=self.target_language,
             tokenizer=(
                 keras.saving.serialize_keras_object(self.tokenizer)
                 if self.tokenizer is not None

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import keras
 
-from zoo.data.paths import data_root
+from zoo.data.paths import data_root, resolve_data_dir
 from zoo.errors import ZooError
 from zoo.translation.batcher import TranslationBatches, encode_pairs
 from zoo.translation.bleu import corpus_scores
@@ -108,7 +108,7 @@ def load_pairs(cfg: dict, split: str) -> tuple[list[str], list[str]]:
     if tsv:
         src, tgt = read_tsv_pairs(tsv, limit=limit)
     else:
-        folder = Path(cfg["data_dir"]) if cfg["data_dir"] else data_root() / "multi30k"
+        folder = resolve_data_dir(cfg["data_dir"]) if cfg["data_dir"] else data_root() / "multi30k"
         src, tgt = read_parallel_folder(
             folder, cfg[f"{split}_split"], cfg["src_lang"], cfg["tgt_lang"], limit=limit
         )
@@ -170,6 +170,9 @@ def build_model(cfg: dict, tokenizer: SubwordTokenizer) -> RNNSearch:
     """An :class:`RNNSearch` sized by the config and compiled for teacher-forced ``fit``."""
     model = RNNSearch(
         tokenizer=tokenizer,
+        vocab_size=tokenizer.vocab_size,
+        source_language=cfg["src_lang"],
+        target_language=cfg["tgt_lang"],
         embedding_dim=cfg["embedding_dim"],
         units=cfg["units"],
         attention_units=cfg["attention_units"],
@@ -191,17 +194,24 @@ def build_model(cfg: dict, tokenizer: SubwordTokenizer) -> RNNSearch:
 
 
 def train_translation(
-    config: dict | None = None, callbacks: list | None = None
+    config: dict | None = None,
+    callbacks: list | None = None,
+    init_model: RNNSearch | None = None,
 ) -> keras.callbacks.History:
     """Train a tokenizer and an RNNsearch model as ``config`` says (see ``DEFAULTS``).
 
     ``callbacks`` are added after the standard ones. Rerunning an interrupted run with the
     same ``output_dir`` resumes it from its last finished epoch.
 
+    ``init_model`` (fine-tuning) continues from a trained model's weights and keeps its
+    tokenizer; the model sizes then come from it, not from the config.
+
     Returns the Keras ``History``; ``history.model`` is the trained model (last epoch) and
     ``output_dir/best.keras`` the best one on ``select``.
     """
     cfg = resolve_config(config)
+    if init_model is not None and init_model.languages:
+        cfg["src_lang"], cfg["tgt_lang"] = init_model.languages
     keras.utils.set_random_seed(cfg["seed"])
     out = Path(cfg["output_dir"])
     out.mkdir(parents=True, exist_ok=True)
@@ -209,7 +219,11 @@ def train_translation(
 
     train_src, train_tgt = load_pairs(cfg, "train")
     val_src, val_tgt = load_pairs(cfg, "val")
-    tokenizer = _tokenizer(cfg, out, train_src + train_tgt)
+    if init_model is not None:
+        tokenizer = init_model.tokenizer
+        tokenizer.save_model(out / "spm.model")
+    else:
+        tokenizer = _tokenizer(cfg, out, train_src + train_tgt)
     batching = dict(
         batch_size=cfg["batch_size"], max_tokens=cfg["max_tokens"], max_length=cfg["max_length"]
     )
@@ -219,6 +233,10 @@ def train_translation(
     val = TranslationBatches(*encode_pairs(tokenizer, val_src, val_tgt), shuffle=False, **batching)
 
     model = build_model(cfg, tokenizer)
+    if init_model is not None:
+        from zoo.api import transfer_weights
+
+        transfer_weights(init_model, model)
     return model.fit(
         train,
         validation_data=val,

@@ -1,0 +1,246 @@
+"""What every zoo detector shares: image preparation, decoding + NMS in ``predict_step``.
+
+A detector model takes fixed-size ``(N, H, W, 3)`` RGB in 0..255. The numpy side brings each
+image to that size with a plain resize (``"stretch"``, as Darknet and OpenCV DNN do) or a
+``"letterbox"`` (aspect kept, grey border), as the model's ``preprocessing["resize"]`` says,
+and records the transform as 6 numbers ``[scale_x, scale_y, pad_x, pad_y, height, width]``
+(``x_in = x * scale_x + pad_x``; original height and width for clipping).
+
+``predict_step`` takes either a batch of images (boxes come back in input pixels) or a dict
+``{"images": ..., "transforms": (N, 6)}`` (boxes in original pixels), decodes the heads and
+runs per-class NMS, all in ``keras.ops``; ``model.predict`` returns a dict of padded arrays
+``boxes (N, max_det, 4)``, ``scores``, ``classes`` (``-1`` = empty slot), ``num_detections``.
+
+Example:
+    >>> dets = model.detect([image], conf=0.25, iou=0.45)  # doctest: +SKIP
+    >>> dets[0]["boxes"], dets[0]["scores"], dets[0]["labels"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import keras
+import numpy as np
+from keras import ops
+
+from zoo.detection.augment import BORDER, ResizeTransform, letterbox, resize
+from zoo.detection.decode import decode_heads
+from zoo.detection.nms import nms_sorted, select_candidates
+
+DEFAULT_POSTPROCESS = {
+    "conf": 0.25,
+    "iou": 0.45,
+    "max_det": 100,
+    "pre_nms_topk": 1000,
+    "multi_label": False,
+}
+NORMALIZATION_KEYS = ("mean", "std", "scale", "bgr")
+RESIZE_MODES = ("letterbox", "stretch")
+
+
+def normalization_args(preprocessing: dict) -> dict:
+    """The :class:`ImageNormalization` arguments of a ``preprocessing`` dict."""
+    return {k: preprocessing[k] for k in NORMALIZATION_KEYS if k in preprocessing}
+
+
+def prepare_image(
+    image: np.ndarray, input_size: tuple[int, int], preprocessing: dict
+) -> tuple[np.ndarray, ResizeTransform]:
+    """Resize (``"stretch"``) or letterbox an RGB ``uint8`` image to ``input_size`` ``(h, w)``.
+
+    ``preprocessing["interpolation"]``: ``"linear"`` (bilinear always, as OpenCV DNN's
+    ``blobFromImage``) or ``"auto"`` (area when shrinking, as the training data loader).
+
+    Example:
+        >>> out, t = prepare_image(np.zeros((100, 200, 3), np.uint8), (64, 64),
+        ...                        {"resize": "letterbox"})
+        >>> out.shape, t.pad_y
+        ((64, 64, 3), 16.0)
+    """
+    mode = preprocessing.get("resize", "letterbox")
+    if mode not in RESIZE_MODES:
+        raise ValueError(f"preprocessing resize={mode!r}; use one of {RESIZE_MODES}")
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"expected an (H, W, 3) RGB image, got shape {image.shape}")
+    h, w = int(input_size[0]), int(input_size[1])
+    if preprocessing.get("interpolation", "auto") == "linear":
+        sh, sw = image.shape[:2]
+        if mode == "stretch":
+            out = cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
+            return out, ResizeTransform(w / sw, h / sh, 0.0, 0.0, (sh, sw), (h, w))
+        r = min(h / sh, w / sw)
+        nw, nh = max(1, round(sw * r)), max(1, round(sh * r))
+        left, top = (w - nw) // 2, (h - nh) // 2
+        out = np.full((h, w, 3), int(preprocessing.get("pad_value", BORDER)), np.uint8)
+        out[top : top + nh, left : left + nw] = cv2.resize(
+            image, (nw, nh), interpolation=cv2.INTER_LINEAR
+        )
+        return out, ResizeTransform(nw / sw, nh / sh, float(left), float(top), (sh, sw), (h, w))
+    if mode == "stretch":
+        return resize(image, (h, w))
+    return letterbox(image, (h, w), int(preprocessing.get("pad_value", BORDER)))
+
+
+def transform_row(t: ResizeTransform) -> np.ndarray:
+    """The 6 numbers ``predict_step`` needs to map boxes back: scale, pad, original size."""
+    return np.array(
+        [t.scale_x, t.scale_y, t.pad_x, t.pad_y, t.src_size[0], t.src_size[1]], np.float32
+    )
+
+
+def boxes_to_original(boxes, transforms):
+    """Map ``(N, K, 4)`` input-pixel boxes to original pixels with ``(N, 6)`` transforms.
+
+    The result is clipped to each original image.
+    """
+    t = ops.cast(transforms, "float32")
+    sx, sy, px, py = (t[:, i][:, None] for i in range(4))
+    height, width = t[:, 4][:, None], t[:, 5][:, None]
+
+    def fix(v, pad, scale, limit):
+        return ops.minimum(ops.maximum((v - pad) / scale, 0.0), limit)
+
+    return ops.stack(
+        [
+            fix(boxes[..., 0], px, sx, width),
+            fix(boxes[..., 1], py, sy, height),
+            fix(boxes[..., 2], px, sx, width),
+            fix(boxes[..., 3], py, sy, height),
+        ],
+        axis=-1,
+    )
+
+
+class DetectorMixin:
+    """Decoding, NMS and ``detect`` for a functional ``keras.Model`` with YOLO-style heads.
+
+    The model class provides ``input_size`` ``(h, w)``, ``num_classes``, ``class_names``,
+    ``preprocessing`` (with ``resize``), ``postprocess`` (see ``DEFAULT_POSTPROCESS``) and
+    ``head_specs()`` (one :mod:`zoo.detection.decode` spec per raw output, in output order).
+    """
+
+    task = "detection"
+    _active_postprocess: dict | None = None
+
+    def head_specs(self) -> list[dict]:
+        raise NotImplementedError
+
+    def raw_outputs(self, outputs) -> list:
+        """The model's outputs as a list (one tensor per head)."""
+        return list(outputs) if isinstance(outputs, list | tuple) else [outputs]
+
+    def decode(self, outputs):
+        """``(boxes (N, B, 4) xyxy input pixels, objectness (N, B), class_probs (N, B, C))``."""
+        return decode_heads(
+            self.raw_outputs(outputs), self.head_specs(), self.input_size, self.num_classes
+        )
+
+    def postprocess_outputs(self, outputs, transforms=None, settings: dict | None = None):
+        """Decode raw outputs and run per-class NMS; boxes in original pixels with transforms."""
+        s = {**DEFAULT_POSTPROCESS, **self.postprocess, **(settings or {})}
+        boxes, obj, cls = self.decode(outputs)
+        cand_boxes, scores, classes = select_candidates(
+            boxes, obj, cls, int(s["pre_nms_topk"]), bool(s["multi_label"])
+        )
+        out = nms_sorted(
+            cand_boxes, scores, classes, float(s["iou"]), float(s["conf"]), int(s["max_det"])
+        )
+        if transforms is not None:
+            out["boxes"] = boxes_to_original(out["boxes"], transforms)
+        else:
+            h, w = (float(v) for v in self.input_size)
+            limit = np.array([w, h, w, h], np.float32)
+            out["boxes"] = ops.minimum(ops.maximum(out["boxes"], 0.0), limit)
+        return out
+
+    def predict_step(self, *args):
+        """Raw heads -> decoded, NMS-filtered detections (see the module docstring)."""
+        data = args[-1]
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        transforms = None
+        if isinstance(x, dict):
+            transforms = x.get("transforms")
+            x = x["images"]
+        outputs = super().predict_step(*args[:-1], x)
+        settings = self._active_postprocess
+        if keras.backend.backend() == "jax":
+            raw, state = outputs
+            return self.postprocess_outputs(raw, transforms, settings), state
+        return self.postprocess_outputs(outputs, transforms, settings)
+
+    def prepare(self, images: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Images -> ``(batch float32 (N, H, W, 3), transforms (N, 6))`` for ``predict``."""
+        batch, rows = [], []
+        for image in images:
+            out, t = prepare_image(np.asarray(image), self.input_size, self.preprocessing)
+            batch.append(out)
+            rows.append(transform_row(t))
+        return np.stack(batch).astype(np.float32), np.stack(rows)
+
+    def _predict_with(self, settings: dict, data) -> dict:
+        """``predict_on_batch`` with these post-processing settings (one compiled function
+        kept per settings; ``model.predict`` keeps the model's own ``postprocess``)."""
+        active = {**DEFAULT_POSTPROCESS, **self.postprocess, **settings}
+        key = tuple(sorted(active.items()))
+        functions = self.__dict__.setdefault("_zoo_detect_functions", {})
+        default_function = self.predict_function
+        self.predict_function = functions.get(key)
+        self._active_postprocess = active
+        try:
+            out = self.predict_on_batch(data)
+        finally:
+            functions[key] = self.predict_function
+            self.predict_function = default_function
+            self._active_postprocess = None
+        return {k: np.asarray(keras.ops.convert_to_numpy(v)) for k, v in out.items()}
+
+    def detect(
+        self,
+        images: np.ndarray | Sequence[np.ndarray],
+        conf: float | None = None,
+        iou: float | None = None,
+        max_det: int | None = None,
+        batch_size: int = 8,
+        **settings,
+    ) -> list[dict]:
+        """Detect objects in RGB ``uint8`` images of any size.
+
+        Returns one dict per image: ``boxes`` ``(K, 4)`` ``x1, y1, x2, y2`` in the image's own
+        pixels, ``scores`` ``(K,)`` and ``labels`` ``(K,)`` class indices (``class_names``),
+        best first. ``conf``/``iou``/``max_det`` default to the model's ``postprocess``;
+        ``settings`` may also set ``multi_label`` and ``pre_nms_topk``.
+
+        Example:
+            >>> model.detect(np.zeros((480, 640, 3), np.uint8), conf=0.5)  # doctest: +SKIP
+            [{'boxes': array([], shape=(0, 4), ...), 'scores': ..., 'labels': ...}]
+        """
+        given = {"conf": conf, "iou": iou, "max_det": max_det, **settings}
+        unknown = set(given) - set(DEFAULT_POSTPROCESS)
+        if unknown:
+            raise TypeError(f"unknown detect() settings: {sorted(unknown)}")
+        settings = {k: v for k, v in given.items() if v is not None}
+        if isinstance(images, np.ndarray) and images.ndim == 3:
+            images = [images]
+        images = list(images)
+        results = []
+        for start in range(0, len(images), batch_size):
+            chunk = images[start : start + batch_size]
+            batch, transforms = self.prepare(chunk)
+            n = len(chunk)
+            if len(images) > batch_size and n < batch_size:  # one shape: no retrace/recompile
+                fill = batch_size - n
+                batch = np.concatenate([batch, np.repeat(batch[-1:], fill, 0)])
+                transforms = np.concatenate([transforms, np.repeat(transforms[-1:], fill, 0)])
+            out = self._predict_with(settings, {"images": batch, "transforms": transforms})
+            for i in range(n):
+                k = int(out["num_detections"][i])
+                results.append(
+                    {
+                        "boxes": out["boxes"][i, :k].astype(np.float32),
+                        "scores": out["scores"][i, :k].astype(np.float32),
+                        "labels": out["classes"][i, :k].astype(np.int64),
+                    }
+                )
+        return results
