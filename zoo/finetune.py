@@ -16,8 +16,8 @@ def dataset_class_names(task: str, config: dict) -> list[str]:
     if data.get("classes"):
         return list(data["classes"])
     if task == "segmentation":
-        from zoo.segmentation.data.readers import read_segmentation_dataset
         from zoo.data.paths import resolve_data_dir
+        from zoo.segmentation.data.readers import read_segmentation_dataset
 
         return read_segmentation_dataset(
             resolve_data_dir(data["root"]), data.get("train_split", "train")
