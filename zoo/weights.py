@@ -49,8 +49,17 @@ REQUIRED_METRICS = {
 
 
 def weights_dir() -> Path:
-    """The folder holding the manifest and the project's weights (``ZOO_WEIGHTS`` overrides)."""
-    return Path(os.environ.get("ZOO_WEIGHTS", WEIGHTS_DIR))
+    """The folder holding the manifest and the project's weights.
+
+    ``ZOO_WEIGHTS`` overrides; otherwise the checkout's ``weights/`` (source tree or editable
+    install), else the copy a regular install ships as the ``zoo._weights`` package data.
+    """
+    if "ZOO_WEIGHTS" in os.environ:
+        return Path(os.environ["ZOO_WEIGHTS"])
+    if (WEIGHTS_DIR / MANIFEST_NAME).is_file():
+        return WEIGHTS_DIR
+    installed = Path(__file__).resolve().parent / "_weights"
+    return installed if (installed / MANIFEST_NAME).is_file() else WEIGHTS_DIR
 
 
 def cache_dir() -> Path:

@@ -56,11 +56,17 @@ def train(recipe, overrides, sets, resume):
     run_recipe(config, resume=resume)
 
 
-FINETUNE_RECIPES = {
-    "segmentation": "apps/segmentation/recipes/finetune.toml",
-    "detection": "apps/detection/recipes/finetune.toml",
-    "translation": "apps/translation/recipes/finetune.toml",
-}
+def finetune_recipe(task: str) -> Path:
+    """The fine-tuning recipe of a task: the checkout's ``apps/<task>/recipes/finetune.toml``,
+    or the copy an installed ``zoo`` ships in ``zoo/_recipes/<task>/``."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (
+        package.parent / "apps" / task / "recipes" / "finetune.toml",
+        package / "_recipes" / task / "finetune.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    raise ZooError(f"no fine-tuning recipe for {task} (apps/{task}/recipes/finetune.toml)")
 
 
 @click.command()
@@ -85,9 +91,9 @@ def finetune(model_name, data_dir, classes, epochs, out_dir, sets, resume):
 
     model = load(model_name)
     task = getattr(model, "task", None)
-    if task not in FINETUNE_RECIPES:
+    if task not in ("segmentation", "detection", "translation"):
         raise ZooError(f"{model_name}: not a zoo task model")
-    recipe = Path(__file__).resolve().parents[2] / FINETUNE_RECIPES[task]
+    recipe = finetune_recipe(task)
     overrides = [f"data.root={data_dir!r}", *sets]
     name = Path(str(model_name)).stem
     overrides.append(f"train.out_dir={(out_dir or f'runs/{name}-finetune')!r}")
