@@ -23,7 +23,7 @@ from zoo.data.paths import data_root, resolve_data_dir
 from zoo.errors import ZooError
 from zoo.translation.batcher import TranslationBatches, encode_pairs
 from zoo.translation.bleu import corpus_scores
-from zoo.translation.data import read_parallel_folder, read_tsv_pairs
+from zoo.translation.data import load_tfds_translation, read_parallel_folder, read_tsv_pairs
 from zoo.translation.losses import SmoothedCrossEntropy
 from zoo.translation.rnnsearch import RNNSearch
 from zoo.translation.schedule import LinearWarmup, WarmupInverseSqrt
@@ -38,6 +38,10 @@ DEFAULTS: dict = {
     "val_split": "val",
     "train_tsv": None,
     "val_tsv": None,
+    "tfds_name": None,  # e.g. "wmt14_translate/fr-en": read through tensorflow-datasets
+    "tfds_data_dir": None,
+    "tfds_download": False,
+    "max_words": None,  # drop training pairs longer than this many words (paper: 50)
     "train_limit": None,
     "val_limit": None,
     "output_dir": "runs/rnnsearch",
@@ -69,6 +73,8 @@ DEFAULTS: dict = {
     "bleu_beam": 1,
     "early_stopping_patience": None,
     "tensorboard": True,
+    "mixed_precision": False,  # float16 compute, float32 weights (GPU)
+    "jit_compile": "auto",  # XLA: True on GPU; "auto" lets Keras choose
     "seed": 0,
     "verbose": 2,
 }
@@ -105,7 +111,17 @@ def resolve_config(config: dict | None) -> dict:
 def load_pairs(cfg: dict, split: str) -> tuple[list[str], list[str]]:
     """The ``train`` or ``val`` sentence pairs named by the config, empty pairs dropped."""
     tsv, limit = cfg[f"{split}_tsv"], cfg[f"{split}_limit"]
-    if tsv:
+    if cfg["tfds_name"]:
+        src, tgt = load_tfds_translation(
+            cfg[f"{split}_split"],
+            cfg["src_lang"],
+            cfg["tgt_lang"],
+            name=cfg["tfds_name"],
+            data_dir=cfg["tfds_data_dir"],
+            limit=limit,
+            download=cfg["tfds_download"],
+        )
+    elif tsv:
         src, tgt = read_tsv_pairs(tsv, limit=limit)
     else:
         folder = resolve_data_dir(cfg["data_dir"]) if cfg["data_dir"] else data_root() / "multi30k"
@@ -113,6 +129,9 @@ def load_pairs(cfg: dict, split: str) -> tuple[list[str], list[str]]:
             folder, cfg[f"{split}_split"], cfg["src_lang"], cfg["tgt_lang"], limit=limit
         )
     pairs = [(s, t) for s, t in zip(src, tgt, strict=True) if s.strip() and t.strip()]
+    if cfg["max_words"] and split == "train":
+        cap = int(cfg["max_words"])
+        pairs = [(s, t) for s, t in pairs if len(s.split()) <= cap and len(t.split()) <= cap]
     if not pairs:
         raise ZooError(f"{tsv or cfg['data_dir'] or 'multi30k'}: no {split} sentence pairs")
     return [s for s, _ in pairs], [t for _, t in pairs]
@@ -189,6 +208,7 @@ def build_model(cfg: dict, tokenizer: SubwordTokenizer) -> RNNSearch:
         optimizer=keras.optimizers.Adam(rate, clipnorm=cfg["clipnorm"]),
         loss=SmoothedCrossEntropy(cfg["label_smoothing"]),
         weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        jit_compile=cfg["jit_compile"],
     )
     return model
 
@@ -213,6 +233,8 @@ def train_translation(
     if init_model is not None and init_model.languages:
         cfg["src_lang"], cfg["tgt_lang"] = init_model.languages
     keras.utils.set_random_seed(cfg["seed"])
+    if cfg["mixed_precision"]:
+        keras.mixed_precision.set_global_policy("mixed_float16")
     out = Path(cfg["output_dir"])
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(cfg, indent=1, default=str))
