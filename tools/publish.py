@@ -20,6 +20,18 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+def preprocessing_of(model) -> dict | None:
+    """What the model does to its input before the network (saved inside the model)."""
+    if getattr(model, "tokenizer", None) is not None:
+        return {
+            "tokenizer": "SentencePiece (saved in the .keras file)",
+            "vocab_size": int(model.tokenizer.vocab_size),
+            "languages": list(model.languages or ()),
+            "detokenised_output": True,
+        }
+    return getattr(model, "preprocessing", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name")
@@ -61,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "task": model.task,
         "architecture": model.architecture_name(),
         "config": config,
-        "preprocessing": getattr(model, "preprocessing", None),
+        "preprocessing": preprocessing_of(model),
         "classes": list(model.class_names) if hasattr(model, "class_names") else None,
         "metrics": metrics,
         "eval_split": args.split,
