@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -53,13 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model_file(args.checkpoint, compile=False)
     out = weights_dir() / f"{args.name}.keras"
     save_model_atomic(model, out)
-    eval_command = f"zoo eval weights/{out.name} --data {args.data} --split {args.split}"
-    eval_command += f" {args.extra_eval_args} --json".replace("  ", " ")
+    extra = f" {args.extra_eval_args}" if args.extra_eval_args else ""
+    eval_command = (
+        f"zoo eval weights/{out.name} --data {args.data} --split {args.split}{extra} --json"
+    )
     expanded = os.path.expandvars(
         eval_command.replace("$ZOO_DATA", os.environ.get("ZOO_DATA", "../shared/data"))
     )
     print(f"evaluating: {expanded}", file=sys.stderr)
-    result = subprocess.run(expanded.split(), capture_output=True, text=True, check=False)
+    result = subprocess.run(shlex.split(expanded), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         print(result.stderr, file=sys.stderr)
         return 1
