@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> dict:
             model_path = Path(tmp) / f"{args.darknet}.keras"
             size = (args.size, args.size)
             convert_darknet(cfg, weights, darknet_dir / "coco.names", model_path, size)
-        model = zoo.load(model_path)
+        model = zoo.load(model_path).for_inference()  # as `zoo detect` runs it
     if tuple(model.input_size) != (args.size, args.size):
         raise SystemExit(
             f"benchmark: {model_path} takes {model.input_size}, not --size {args.size}"
@@ -342,7 +342,8 @@ def main(argv: list[str] | None = None) -> dict:
     raw = ZooForward(model)
     results: dict = {
         "darknet": args.darknet,
-        "model": str(args.model) if args.model else f"{args.darknet} converted by convert_darknet",
+        "model": (str(args.model) if args.model else f"{args.darknet} converted by convert_darknet")
+        + ", batch norm folded (model.for_inference(), as zoo detect runs it)",
         "data": str(Path(data).resolve()),
         "size": args.size,
         "images": len(images),

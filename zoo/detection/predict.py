@@ -27,7 +27,7 @@ from keras import ops
 
 from zoo.detection.augment import BORDER, ResizeTransform, letterbox, resize
 from zoo.detection.decode import decode_heads
-from zoo.detection.nms import nms_sorted, select_candidates
+from zoo.detection.nms import detection_nms
 
 DEFAULT_POSTPROCESS = {
     "conf": 0.25,
@@ -127,6 +127,12 @@ class DetectorMixin:
     def head_specs(self) -> list[dict]:
         raise NotImplementedError
 
+    def for_inference(self):
+        """A faster inference-only copy, batch norm folded (:mod:`zoo.detection.inference`)."""
+        from zoo.detection.inference import inference_copy
+
+        return inference_copy(self)
+
     def raw_outputs(self, outputs) -> list:
         """The model's outputs as a list (one tensor per head)."""
         return list(outputs) if isinstance(outputs, list | tuple) else [outputs]
@@ -141,11 +147,15 @@ class DetectorMixin:
         """Decode raw outputs and run per-class NMS; boxes in original pixels with transforms."""
         s = {**DEFAULT_POSTPROCESS, **self.postprocess, **(settings or {})}
         boxes, obj, cls = self.decode(outputs)
-        cand_boxes, scores, classes = select_candidates(
-            boxes, obj, cls, int(s["pre_nms_topk"]), bool(s["multi_label"])
-        )
-        out = nms_sorted(
-            cand_boxes, scores, classes, float(s["iou"]), float(s["conf"]), int(s["max_det"])
+        out = detection_nms(
+            boxes,
+            obj,
+            cls,
+            float(s["iou"]),
+            float(s["conf"]),
+            int(s["max_det"]),
+            int(s["pre_nms_topk"]),
+            bool(s["multi_label"]),
         )
         if transforms is not None:
             out["boxes"] = boxes_to_original(out["boxes"], transforms)
