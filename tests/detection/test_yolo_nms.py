@@ -97,3 +97,33 @@ def test_pairwise_iou_matches_numpy():
     boxes, _, _ = random_case(4, n_images=1, n_boxes=30)
     ours = keras.ops.convert_to_numpy(pairwise_iou(boxes[0], boxes[0]))
     np.testing.assert_allclose(ours, iou_matrix(boxes[0], boxes[0]), atol=1e-6)
+
+
+def compiled(fn):
+    """``fn`` compiled by the active backend (tf.function or jax.jit), as inside predict."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.jit(fn)
+    import tensorflow as tf
+
+    return tf.function(fn)
+
+
+@pytest.mark.parametrize("conf", [0.95, 0.7, 0.2])  # ~15, ~90, ~240 of 300 candidates valid
+def test_leading_block_sizes_give_the_greedy_result_compiled(conf):
+    boxes, scores, classes = random_case(7, n_images=2, n_boxes=300)
+    scores[1] *= 0.97  # the second image has fewer valid candidates
+
+    def nms(b, s, c):
+        return batched_nms(b, s, c, 0.5, conf, 300, 1000)
+
+    out = {
+        k: keras.ops.convert_to_numpy(v) for k, v in compiled(nms)(boxes, scores, classes).items()
+    }
+    for n in range(len(boxes)):
+        ref = greedy_reference(boxes[n], scores[n], classes[n], 0.5, conf)
+        k = int(out["num_detections"][n])
+        assert k == len(ref) > 0
+        np.testing.assert_array_equal(out["scores"][n, :k], scores[n, ref])
+        np.testing.assert_array_equal(out["classes"][n, :k], classes[n, ref])
