@@ -10,7 +10,7 @@ import pytest
 from zoo.darknet import ConvWeights, parse_cfg, plan_layers, write_weights
 from zoo.detection.convert import convert_darknet, darknet_detector, read_names
 from zoo.detection.darknet_detector import DarknetDetector, retarget_cfg_text
-from zoo.errors import ZooError
+from zoo.errors import DataError, ZooError
 
 pytestmark = pytest.mark.model
 
@@ -194,3 +194,31 @@ def test_new_head_and_a_fine_tuning_step(darknet_dir, tmp_path):
     y = batch_targets(items, new.input_size, new.strides, new.anchors, new.num_classes)
     new.compile(optimizer=keras.optimizers.SGD(1e-3), jit_compile=keras.backend.backend() == "jax")
     assert np.isfinite(float(new.train_on_batch(x, y)))
+
+
+def test_recipe_init_from_darknet_files_gets_a_new_head_with_priors(darknet_dir, tmp_path):
+    """``[model] init = {darknet_cfg, darknet_weights}``: COCO weights kept, new head at a low
+    objectness prior (not 0.5 on every anchor)."""
+    from zoo.detection.heads import head_bias
+    from zoo.detection.train import initial_model
+
+    cfg = darknet_dir / "yolov3-tiny.cfg"
+    weights = random_weights(cfg, tmp_path / "t.weights")
+    init = {"darknet_cfg": str(cfg.resolve()), "darknet_weights": str(weights.resolve())}
+    model = initial_model(init, ["raccoon", "kangaroo"])
+    assert model.class_names == ["raccoon", "kangaroo"]
+    source = darknet_detector(cfg, weights)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(model.get_layer("darknet").get_layer("conv_0").kernel),
+        keras.ops.convert_to_numpy(source.get_layer("darknet").get_layer("conv_0").kernel),
+    )
+    for meta in model.heads_meta:
+        conv = model.get_layer("darknet").get_layer(f"conv_{meta['index'] - 1}")
+        cells = meta["grid"][0] * meta["grid"][1]
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(conv.bias), head_bias(3, 2, cells), rtol=1e-6
+        )
+    with pytest.raises(DataError, match="no such file"):
+        initial_model({**init, "darknet_weights": str(tmp_path / "missing.weights")}, ["a"])
+    with pytest.raises(ZooError, match="darknet_cfg and darknet_weights"):
+        initial_model({"darknet_cfg": str(cfg.resolve())}, ["a"])

@@ -49,7 +49,8 @@ def tiny_config(root, out_dir, **train):
 @pytest.mark.parametrize("name", sorted(p.name for p in RECIPES.glob("*.toml")))
 def test_recipes_load(name):
     config = load_recipe(RECIPES / name)
-    assert config["task"] == "detection" and config["model"]["architecture"] == "yolov3-lite"
+    assert config["task"] == "detection"
+    assert config["model"]["architecture"] in ("yolov3-lite", "darknet-yolo")
     assert {"epochs", "batch_size", "lr", "out_dir"} <= set(config["train"])
 
 

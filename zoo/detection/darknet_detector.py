@@ -23,6 +23,7 @@ import keras
 
 from zoo.blocks.preprocessing import ImageNormalization
 from zoo.darknet import build, heads, parse_cfg_text
+from zoo.detection.heads import head_bias
 from zoo.detection.loss import IGNORE_THRESH, yolo_loss
 from zoo.detection.predict import DEFAULT_POSTPROCESS, DetectorMixin, normalization_args
 from zoo.errors import ZooError
@@ -87,6 +88,21 @@ def retarget_cfg_text(text: str, num_classes: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _set_head_priors(network, meta: list[dict]) -> None:
+    """Start each ``[yolo]`` head's convolution bias at a low objectness and class prior.
+
+    A new head (fine-tuning on other classes) would otherwise begin at objectness 0.5 on
+    every anchor: a loss in the hundreds whose gradients upset the pretrained layers. Loaded
+    weights replace these values.
+    """
+    for m in meta:
+        layer = network.get_layer(f"conv_{m['index'] - 1}")
+        if m["type"] != "yolo" or m["coords"] != 4 or getattr(layer, "bias", None) is None:
+            continue
+        cells = int(m["grid"][0]) * int(m["grid"][1])
+        layer.bias.assign(head_bias(m["num_anchors"], m["classes"], cells))
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class DarknetDetector(DetectorMixin, keras.Model):
     """A Darknet YOLOv2/v3/v4-style detector rebuilt from its cfg text.
@@ -129,6 +145,7 @@ class DarknetDetector(DetectorMixin, keras.Model):
         preprocessing = {**DARKNET_PREPROCESSING, **(preprocessing or {})}
 
         network = build(cfg, None, input_size=input_size)
+        _set_head_priors(network, meta)
         image = keras.Input((*input_size, 3), name="image")
         x = ImageNormalization(**normalization_args(preprocessing), name="preprocess")(image)
         outs = network(x)

@@ -6,7 +6,9 @@ source (``tfds = "coco/2017"``). With ``train_split``/``val_split`` those splits
 otherwise a deterministic, class-stratified ``val_fraction`` of the images is held out
 (``split_seed``); ``val_roots`` reads the validation split from other folders.
 ``[model]`` ``anchors = "auto"`` computes k-means anchors on the training boxes at the input
-size.
+size. ``[model]`` ``init`` starts from trained weights instead of a random model: a trained
+model's name or ``.keras`` path, or ``{darknet_cfg = "...", darknet_weights = "..."}`` (paths
+relative to ``$ZOO_DATA`` unless absolute); the head is replaced when the classes differ.
 
 Example:
     >>> from zoo.training.recipe import load_recipe
@@ -112,6 +114,41 @@ def resolve_anchors(model_cfg: dict, train: DetectionDataset) -> dict:
     return {**model_cfg, "anchors": split_anchors(anchors, len(strides))}
 
 
+def initial_model(init, class_names: list[str]):
+    """The model a recipe's ``[model] init`` names, with a head for ``class_names``.
+
+    Example:
+        >>> initial_model({"darknet_cfg": "darknet/yolo-fastest-1.1-xl.cfg",
+        ...                "darknet_weights": "darknet/yolo-fastest-1.1-xl.weights"},
+        ...               ["raccoon", "kangaroo"])  # doctest: +SKIP
+    """
+    from zoo.api import load, with_new_head
+    from zoo.data.paths import data_root
+
+    if isinstance(init, dict):
+        from zoo.detection.convert import darknet_detector
+
+        if set(init) != {"darknet_cfg", "darknet_weights"}:
+            raise ZooError(
+                f"[model] init = {init}: give darknet_cfg and darknet_weights, or a model name"
+            )
+
+        def where(value: str) -> Path:
+            path = Path(value).expanduser()
+            return path if path.is_absolute() else data_root() / path
+
+        cfg, weights = where(init["darknet_cfg"]), where(init["darknet_weights"])
+        for path in (cfg, weights):
+            if not path.is_file():
+                raise DataError(f"{path}: no such file ([model] init)")
+        model = darknet_detector(cfg, weights)
+    else:
+        model = load(str(init))
+    if getattr(model, "task", None) != "detection":
+        raise ZooError(f"[model] init = {init!r} is not a detection model")
+    return with_new_head(model, class_names)
+
+
 def build_loaders(config: dict, model, train_ds: DetectionDataset, val_ds: DetectionDataset):
     """The train (augmented, shuffled) and val :class:`DetectionLoader` of a recipe."""
     from zoo.detection.loader import Augment, DetectionLoader
@@ -170,6 +207,8 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
             print(f"zoo: nothing to resume in {run_dir}; starting fresh")
         if init_model is not None:
             model = init_model
+        elif config["model"].get("init"):
+            model = initial_model(config["model"]["init"], train_ds.class_names)
         else:
             model_cfg = resolve_anchors(dict(config["model"]), train_ds)
             config["model"] = dict(model_cfg)
