@@ -25,11 +25,14 @@ def _is_model_path(name: str | os.PathLike) -> bool:
 def load_model_file(path: str | os.PathLike, compile: bool = False):
     """Load a ``.keras`` file with ``safe_mode`` (no pickle, no lambdas).
 
-    Raises :class:`WeightsError` naming the file when it is missing or not a valid model.
+    A file saved by :func:`zoo.half_precision.save_half_precision` (weights stored as float16)
+    loads as the float32 model. Raises :class:`WeightsError` naming the file when it is missing
+    or not a valid model.
     """
     import keras
 
     import zoo.models  # noqa: F401  (registers every custom layer)
+    from zoo.half_precision import float32_copy, is_half_precision_file
 
     path = Path(path)
     if not path.is_file():
@@ -37,6 +40,9 @@ def load_model_file(path: str | os.PathLike, compile: bool = False):
     if not zipfile.is_zipfile(path):
         raise WeightsError(f"{path}: not a .keras model file (not a zip archive; truncated?)")
     try:
+        if is_half_precision_file(path):
+            with float32_copy(path) as copy:
+                return keras.saving.load_model(copy, compile=compile, safe_mode=True)
         return keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as exc:
         raise WeightsError(
