@@ -1,7 +1,9 @@
 """Publish a trained run as a project model: weights file + manifest record with measured metrics.
 
-Re-saves the chosen checkpoint without optimizer state as ``weights/<name>.keras``, evaluates it
-with ``zoo eval`` (the exact command is recorded) and writes the manifest record.
+Re-saves the chosen checkpoint without optimizer state as ``weights/<name>.keras`` (weights
+stored as float16 unless ``--storage float32``; the model loads and runs in float32, see
+``zoo/half_precision.py``), evaluates that file with ``zoo eval`` (the exact command is
+recorded) and writes the manifest record.
 
 Example:
     python tools/publish.py fcn8s-camvid --checkpoint runs/fcn8s-camvid/best.keras \
@@ -33,6 +35,19 @@ def preprocessing_of(model) -> dict | None:
     return getattr(model, "preprocessing", None)
 
 
+def run_eval(eval_command: str) -> dict | None:
+    """Run a ``zoo eval ... --json`` command line (``$ZOO_DATA`` expanded); its JSON or None."""
+    expanded = os.path.expandvars(
+        eval_command.replace("$ZOO_DATA", os.environ.get("ZOO_DATA", "../shared/data"))
+    )
+    print(f"evaluating: {expanded}", file=sys.stderr)
+    result = subprocess.run(shlex.split(expanded), capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        print(result.stderr, file=sys.stderr)
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name")
@@ -45,34 +60,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipe", required=True)
     parser.add_argument("--extra-eval-args", default="")
     parser.add_argument("--notes", default="")
+    parser.add_argument("--storage", choices=("float16", "float32"), default="float16")
     args = parser.parse_args(argv)
 
     from zoo.api import load_model_file
+    from zoo.half_precision import save_half_precision
     from zoo.training.checkpoint import save_model_atomic
     from zoo.weights import manifest, sha256_of, weights_dir, write_manifest
 
     model = load_model_file(args.checkpoint, compile=False)
     out = weights_dir() / f"{args.name}.keras"
-    save_model_atomic(model, out)
+    if args.storage == "float16":
+        save_half_precision(model, out)
+    else:
+        save_model_atomic(model, out)
     extra = f" {args.extra_eval_args}" if args.extra_eval_args else ""
     eval_command = (
         f"zoo eval weights/{out.name} --data {args.data} --split {args.split}{extra} --json"
     )
-    expanded = os.path.expandvars(
-        eval_command.replace("$ZOO_DATA", os.environ.get("ZOO_DATA", "../shared/data"))
-    )
-    print(f"evaluating: {expanded}", file=sys.stderr)
-    result = subprocess.run(shlex.split(expanded), capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        print(result.stderr, file=sys.stderr)
+    metrics = run_eval(eval_command)
+    if metrics is None:
         return 1
-    metrics = json.loads(result.stdout.strip().splitlines()[-1])
     config = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable")}
     records = manifest()
     records[args.name] = {
         "file": out.name,
         "sha256": sha256_of(out),
         "size_bytes": out.stat().st_size,
+        "weights_storage": args.storage,
         "task": model.task,
         "architecture": model.architecture_name(),
         "config": config,
