@@ -28,13 +28,9 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -43,6 +39,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import cv2
 import numpy as np
+
+from zoo import benchmarking
+from zoo.benchmarking import provenance, report, time_calls
 
 DEFAULT_DARKNET = "yolo-fastest-1.1"
 CONF, IOU, MAX_DET = 0.25, 0.45, 100
@@ -189,66 +188,24 @@ def time_passes(
         212.4
     """
     chunks = batches(images, batch_size)
-    for _ in range(warmup):
-        for chunk in chunks:
-            run(chunk)
-    times = []
-    for _ in range(repeats):
-        outputs = []
-        start = time.perf_counter()
-        for chunk in chunks:
-            outputs.append(run(chunk))
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
+    timing, outputs = time_calls(lambda: [run(chunk) for chunk in chunks], warmup, repeats)
     row = {
         "batch_size": batch_size,
         "images": len(images),
-        "warmup": warmup,
-        "repeats": repeats,
-        "median_s": median,
-        "min_s": min(times),
-        "images_per_s": len(images) / median,
+        **timing,
+        "images_per_s": len(images) / timing["median_s"],
     }
     return row, outputs
 
 
 def machine() -> dict:
     """The device the numbers come from: CPU, cores, load, threads and versions."""
-    import keras
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    info = {
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "load_avg_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "python": platform.python_version(),
+    libraries = {
         "numpy": np.__version__,
         "opencv": cv2.__version__,
         "opencv_threads": cv2.getNumThreads(),
-        "keras": keras.__version__,
-        "backend": keras.config.backend(),
-        "gpus": [],
     }
-    if info["backend"] == "tensorflow":
-        import tensorflow as tf
-
-        info["tensorflow"] = tf.__version__
-        info["tf_intra_op_threads"] = tf.config.threading.get_intra_op_parallelism_threads()
-        info["tf_inter_op_threads"] = tf.config.threading.get_inter_op_parallelism_threads()
-        info["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
-    elif info["backend"] == "jax":
-        import jax
-
-        info["jax"] = jax.__version__
-        info["gpus"] = [str(d) for d in jax.devices() if d.platform != "cpu"]
-    return info
+    return benchmarking.machine(libraries, tf_threads=("intra_op", "inter_op"))
 
 
 def count_detections(outputs: list) -> int:
@@ -314,7 +271,6 @@ def main(argv: list[str] | None = None) -> dict:
         raise SystemExit("benchmark: batch sizes, --images and --repeats must be >= 1")
     from zoo.data.paths import data_root
 
-    shown = argv if argv is not None else sys.argv[1:]
     darknet_dir = args.darknet_dir or data_root() / "darknet"
     cfg, weights = darknet_dir / f"{args.darknet}.cfg", darknet_dir / f"{args.darknet}.weights"
     for path in (cfg, weights):
@@ -353,9 +309,7 @@ def main(argv: list[str] | None = None) -> dict:
         "iou": IOU,
         "max_det": MAX_DET,
         "measures": MEASURES,
-        "command": " ".join(["python apps/detection/benchmark.py", *map(str, shown)]),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": machine(),
+        **provenance("apps/detection/benchmark.py", argv, machine()),
         "rows": [],
     }
     settings = {"conf": CONF, "iou": IOU, "max_det": MAX_DET}
@@ -374,11 +328,7 @@ def main(argv: list[str] | None = None) -> dict:
             results["rows"].append(row)
             speed = f"{row['images_per_s']:.1f} images/s"
             print(f"benchmark: {pipeline} {measure} batch {b}: {speed}", file=sys.stderr)
-    print(markdown(results))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"benchmark: wrote {args.json}", file=sys.stderr)
+    report(markdown(results), results, args.json)
     return results
 
 

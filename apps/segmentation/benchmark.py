@@ -18,14 +18,9 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import tomllib
@@ -33,6 +28,8 @@ import tomllib
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
+
+from zoo.benchmarking import provenance, report, time_calls, time_command
 
 RECIPE = Path(__file__).resolve().parent / "recipes" / "fcn8s_camvid.toml"
 DEFAULT_MODEL = "fcn8s-camvid"
@@ -119,23 +116,15 @@ def time_segment(model, images: list[np.ndarray], batch_size: int, warmup: int, 
         >>> time_segment(model, make_images(8, 360, 480), 8, 2, 5)  # doctest: +SKIP
         {'batch_size': 8, 'median_s': 0.61, ...}
     """
-    for _ in range(warmup):
-        model.segment(images, batch_size=batch_size)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        masks = model.segment(images, batch_size=batch_size)
-        times.append(time.perf_counter() - start)
+    timing, masks = time_calls(
+        lambda: model.segment(images, batch_size=batch_size), warmup, repeats
+    )
     assert masks[0].shape == images[0].shape[:2]
-    median = statistics.median(times)
     return {
         "batch_size": batch_size,
         "images": len(images),
-        "warmup": warmup,
-        "repeats": repeats,
-        "median_s": median,
-        "min_s": min(times),
-        "images_per_s": len(images) / median,
+        **timing,
+        "images_per_s": len(images) / timing["median_s"],
     }
 
 
@@ -149,46 +138,11 @@ def time_cli(model_arg: str, folder: Path, n: int, batch_size: int, workdir: Pat
     out = workdir / f"out_b{batch_size}"
     cmd = [sys.executable, "-m", "zoo", "segment", str(folder), "--model", model_arg,
            "--out", str(out), "--batch-size", str(batch_size)]  # fmt: skip
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-5:]
-        raise SystemExit(f"benchmark: zoo segment failed ({proc.returncode}): {' | '.join(tail)}")
+    wall = time_command(cmd, "zoo segment")
     written = len(list(out.glob("*_overlay.jpg")))
     if written != n:
         raise SystemExit(f"benchmark: zoo segment wrote {written} overlays for {n} images")
     return {"batch_size": batch_size, "images": n, "wall_s": wall, "images_per_s": n / wall}
-
-
-def machine() -> dict:
-    """The device the numbers come from: CPU, cores, load, backend and versions."""
-    import keras
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    info = {
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "load_avg_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.config.backend(),
-        "gpus": [],
-    }
-    if info["backend"] == "tensorflow":
-        import tensorflow as tf
-
-        info["tensorflow"] = tf.__version__
-        info["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
-    return info
 
 
 def markdown(results: dict) -> str:
@@ -227,7 +181,6 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     if min(args.batch_sizes) < 1 or args.repeats < 1 or args.warmup < 0 or args.cli_images < 0:
         raise SystemExit("benchmark: batch sizes and --repeats must be >= 1, the rest >= 0")
-    shown = argv if argv is not None else sys.argv[1:]
     model, note, label = resolve_model(args.model)
     if note:
         print(f"benchmark: note: {note}", file=sys.stderr)
@@ -236,9 +189,7 @@ def main(argv: list[str] | None = None) -> dict:
         "note": note,
         "height": args.height,
         "width": args.width,
-        "command": " ".join(["python apps/segmentation/benchmark.py", *shown]),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": machine(),
+        **provenance("apps/segmentation/benchmark.py", argv),
         "in_process": [],
         "cli": [],
     }
@@ -260,11 +211,7 @@ def main(argv: list[str] | None = None) -> dict:
                 model.save(model_arg)
             for b in args.cli_batch_sizes or args.batch_sizes:
                 results["cli"].append(time_cli(model_arg, folder, args.cli_images, b, work))
-    print(markdown(results))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"benchmark: wrote {args.json}", file=sys.stderr)
+    report(markdown(results), results, args.json)
     return results
 
 

@@ -23,17 +23,15 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from zoo import benchmarking
+from zoo.benchmarking import provenance, report, time_calls, time_command
 
 DEFAULT_MODEL = "rnnsearch-multi30k-en-de"
 DEFAULT_SPLIT = "test_2016_flickr"
@@ -100,26 +98,18 @@ def time_translate(model, sentences: list[str], beam: int, batch_size: int, warm
         >>> row["sentences_per_s"]  # doctest: +SKIP
         41.2
     """
-    for _ in range(warmup):
-        model.translate(sentences, beam=beam, batch_size=batch_size)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        outputs = model.translate(sentences, beam=beam, batch_size=batch_size)
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
+    timing, outputs = time_calls(
+        lambda: model.translate(sentences, beam=beam, batch_size=batch_size), warmup, repeats
+    )
     tokens = count_tokens(model.tokenizer, outputs)
     row = {
         "beam": beam,
         "batch_size": batch_size,
         "sentences": len(sentences),
         "target_tokens": tokens,
-        "warmup": warmup,
-        "repeats": repeats,
-        "median_s": median,
-        "min_s": min(times),
-        "sentences_per_s": len(sentences) / median,
-        "tokens_per_s": tokens / median,
+        **timing,
+        "sentences_per_s": len(sentences) / timing["median_s"],
+        "tokens_per_s": tokens / timing["median_s"],
     }
     return row, outputs
 
@@ -137,13 +127,7 @@ def time_cli(model_arg: str, input_file: Path, n: int, beam: int, batch_size: in
     cmd = [sys.executable, "-m", "zoo", "translate", "--model", model_arg, "--input",
            str(input_file), "--beam", str(beam), "--batch-size", str(batch_size),
            "--output", str(out)]  # fmt: skip
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-5:]
-        raise SystemExit(f"benchmark: zoo translate failed ({proc.returncode}): {' | '.join(tail)}")
+    wall = time_command(cmd, "zoo translate")
     written = len(out.read_text(encoding="utf-8").splitlines())
     if written != n:
         raise SystemExit(f"benchmark: zoo translate wrote {written} lines for {n} sentences")
@@ -168,37 +152,7 @@ def bleu_of(outputs: list[str], references: list[str]) -> float | None:
 
 def machine() -> dict:
     """The device the numbers come from: CPU, cores, load, backend, threads and versions."""
-    import keras
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    info = {
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "load_avg_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.config.backend(),
-        "gpus": [],
-    }
-    if info["backend"] == "tensorflow":
-        import tensorflow as tf
-
-        info["tensorflow"] = tf.__version__
-        info["tf_intra_op_threads"] = tf.config.threading.get_intra_op_parallelism_threads()
-        info["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
-    elif info["backend"] == "jax":
-        import jax
-
-        info["jax"] = jax.__version__
-        info["gpus"] = [str(d) for d in jax.devices() if d.platform != "cpu"]
-    return info
+    return benchmarking.machine(tf_threads=("intra_op",))
 
 
 def markdown(results: dict) -> str:
@@ -245,7 +199,6 @@ def main(argv: list[str] | None = None) -> dict:
     from zoo.errors import DataError
     from zoo.translation.data import read_parallel_folder
 
-    shown = argv if argv is not None else sys.argv[1:]
     model = resolve_model(args.model)
     src_lang, tgt_lang = model.languages
     folder = args.data or data_root() / "multi30k"
@@ -261,9 +214,7 @@ def main(argv: list[str] | None = None) -> dict:
         "data": str(Path(folder).resolve()),
         "split": args.split,
         "sentences": len(sources),
-        "command": " ".join(["python apps/translation/benchmark.py", *map(str, shown)]),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": machine(),
+        **provenance("apps/translation/benchmark.py", argv, machine()),
         "in_process": [],
         "cli": [],
     }
@@ -284,11 +235,7 @@ def main(argv: list[str] | None = None) -> dict:
                     args.model, input_file, len(sources), args.cli_beam, args.batch_size, Path(tmp)
                 )
             )
-    print(markdown(results))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"benchmark: wrote {args.json}", file=sys.stderr)
+    report(markdown(results), results, args.json)
     return results
 
 

@@ -7,32 +7,14 @@ saying which is missing, otherwise). The ``yolo-wildlife`` part runs when
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from zoo.weights import manifest
-
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "detection.ipynb"
-
-
-def _text(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                parts.append(out["text"])
-            elif "data" in out:
-                parts.append(out["data"].get("text/plain", ""))
-    return "\n".join(parts)
 
 
 @pytest.mark.slow
 @pytest.mark.data
-def test_notebook_executes(zoo_data):
+def test_notebook_executes(zoo_data, run_notebook):
     needed = [
         zoo_data / "darknet" / "yolo-fastest-1.1.cfg",
         zoo_data / "darknet" / "yolo-fastest-1.1.weights",
@@ -44,13 +26,7 @@ def test_notebook_executes(zoo_data):
     if missing:
         pytest.skip(f"shared data missing: {', '.join(missing)} (set ZOO_DATA)")
 
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(
-        nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
-    )
-    client.execute()  # raises CellExecutionError, with the failing cell, on any error
-
-    text = _text(nb)
+    text, images = run_notebook("detection")  # CellExecutionError, naming the cell, on any error
     assert (
         "yolo-fastest-1.1 -> yolo-fastest-1.1.keras: darknet-yolo, 320x320 input, 80 classes"
         in text
@@ -61,10 +37,4 @@ def test_notebook_executes(zoo_data):
     assert ("yolo-wildlife (" in text) == has_wildlife
     assert ("yolo-wildlife is not in weights/manifest.json yet" in text) != has_wildlife
     assert "on 8 raccoon images, classes ['raccoon']: loss per epoch" in text
-    images = [
-        out
-        for cell in nb.cells
-        for out in cell.get("outputs", [])
-        if "image/png" in out.get("data", {})
-    ]
     assert len(images) == 1 + has_wildlife  # coco128 detections (+ yolo-wildlife's)

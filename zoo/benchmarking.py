@@ -1,0 +1,178 @@
+"""Shared pieces of the speed benchmarks (``apps/*/benchmark.py``): machine, timers, report.
+
+Each application's script keeps what it measures and how its table reads; this module records
+where the numbers come from (CPU, cores, load, Python, Keras, backend and library versions),
+times repeated calls (median of the timed repeats, after untimed warm-up calls), times one
+whole command-line process, and prints / writes the results.
+
+Example:
+    >>> from zoo.benchmarking import provenance, report, time_calls
+    >>> timing, masks = time_calls(lambda: model.segment(images), warmup=2, repeats=7)
+    ... # doctest: +SKIP
+    >>> results = {**provenance("apps/segmentation/benchmark.py", []), "timing": timing}
+    ... # doctest: +SKIP
+    >>> report("| measure | ... |", results, Path("runs/bench.json"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` where there is one, else ``platform``).
+
+    Example:
+        >>> cpu_name()  # doctest: +SKIP
+        'Intel(R) Xeon(R) Processor'
+    """
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return cpu
+
+
+def machine(libraries: Mapping[str, object] | None = None, tf_threads: Sequence[str] = ()) -> dict:
+    """The device the numbers come from: CPU, cores, 1-min load, versions, backend and GPUs.
+
+    Args:
+        libraries: more entries, placed after ``python`` (e.g. the version and thread count of
+            a library the benchmark compares against).
+        tf_threads: which TensorFlow thread settings to record, ``"intra_op"`` and/or
+            ``"inter_op"``, as ``tf_<name>_threads`` (0: TensorFlow's default, all cores).
+
+    Under TensorFlow the dict also holds ``tensorflow`` (its version), under JAX ``jax``;
+    ``gpus`` lists the backend's GPUs (empty on a CPU).
+
+    Example:
+        >>> info = machine({"opencv": cv2.__version__}, tf_threads=["intra_op"])  # doctest: +SKIP
+        >>> info["cpu_count"], info["backend"]  # doctest: +SKIP
+        (2, 'tensorflow')
+    """
+    import keras
+
+    info = {
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "load_avg_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "python": platform.python_version(),
+        **(libraries or {}),
+        "keras": keras.__version__,
+        "backend": keras.config.backend(),
+        "gpus": [],
+    }
+    if info["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        info["tensorflow"] = tf.__version__
+        getters = {
+            "intra_op": tf.config.threading.get_intra_op_parallelism_threads,
+            "inter_op": tf.config.threading.get_inter_op_parallelism_threads,
+        }
+        for name in tf_threads:
+            info[f"tf_{name}_threads"] = getters[name]()
+        info["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
+    elif info["backend"] == "jax":
+        import jax
+
+        info["jax"] = jax.__version__
+        info["gpus"] = [str(d) for d in jax.devices() if d.platform != "cpu"]
+    return info
+
+
+def provenance(script: str, argv: Sequence[str] | None = None, device: dict | None = None) -> dict:
+    """The ``command``, ``date`` and ``machine`` entries of a benchmark's results.
+
+    ``argv`` are the script's arguments (default ``sys.argv[1:]``), ``device`` the script's own
+    record of the machine (default :func:`machine`).
+
+    Example:
+        >>> provenance("apps/translation/benchmark.py", ["--limit", "100"])["command"]
+        ... # doctest: +SKIP
+        'python apps/translation/benchmark.py --limit 100'
+    """
+    shown = sys.argv[1:] if argv is None else argv
+    return {
+        "command": " ".join([f"python {script}", *map(str, shown)]),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": machine() if device is None else device,
+    }
+
+
+def time_calls(fn: Callable[[], T], warmup: int, repeats: int) -> tuple[dict, T]:
+    """Call ``fn()`` ``warmup`` times untimed, then ``repeats`` times timed.
+
+    Returns ``({"warmup", "repeats", "median_s", "min_s"}, what the last call returned)``.
+
+    Example:
+        >>> timing, _ = time_calls(lambda: sum(range(1000)), warmup=1, repeats=3)
+        >>> sorted(timing)
+        ['median_s', 'min_s', 'repeats', 'warmup']
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, not {repeats}")
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    timing = {
+        "warmup": warmup,
+        "repeats": repeats,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+    }
+    return timing, result
+
+
+def time_command(cmd: Sequence[str], name: str) -> float:
+    """Wall seconds of one process ``cmd``, start-up included (TensorFlow's logging off).
+
+    A failing process ends the benchmark: ``SystemExit`` naming ``name``, the exit status and
+    the last lines the process wrote to stderr.
+
+    Example:
+        >>> time_command([sys.executable, "-m", "zoo", "--help"], "zoo --help")  # doctest: +SKIP
+        3.1
+    """
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.perf_counter()
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-5:]
+        raise SystemExit(f"benchmark: {name} failed ({proc.returncode}): {' | '.join(tail)}")
+    return wall
+
+
+def report(table: str, results: dict, json_path: Path | None = None) -> None:
+    """Print the markdown ``table``; write ``results`` as JSON to ``json_path`` when given.
+
+    Example:
+        >>> report("| a |\\n| --- |", {"a": 1}, Path("runs/bench.json"))  # doctest: +SKIP
+        | a |
+        | --- |
+    """
+    print(table)
+    if json_path:
+        json_path = Path(json_path)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"benchmark: wrote {json_path}", file=sys.stderr)
