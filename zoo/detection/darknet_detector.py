@@ -95,8 +95,9 @@ def _set_head_priors(network, meta: list[dict]) -> None:
     every anchor: a loss in the hundreds whose gradients upset the pretrained layers. Loaded
     weights replace these values.
     """
+    layers = {layer.name: layer for layer in network.layers}
     for m in meta:
-        layer = network.get_layer(f"conv_{m['index'] - 1}")
+        layer = layers.get(f"conv_{m['index'] - 1}")  # the convolution feeding the head
         if m["type"] != "yolo" or m["coords"] != 4 or getattr(layer, "bias", None) is None:
             continue
         cells = int(m["grid"][0]) * int(m["grid"][1])
