@@ -58,6 +58,7 @@ def test_tiny_run_writes_everything(corpus, tmp_path):
         "output_dir": str(out),
         "epochs": 2,
         "select": "val_bleu",
+        "bleu_beam": 5,  # as the en-fr recipe: beam search on the training model each epoch
         "tensorboard": True,
         "schedule": "plateau",
     }
