@@ -18,14 +18,12 @@ Example:
 
 from __future__ import annotations
 
-import math
-import threading
 from dataclasses import dataclass
 
 import cv2
-import keras
 import numpy as np
 
+from zoo.data.batches import EpochBatches
 from zoo.detection.augment import hsv_jitter, mosaic, random_affine, random_hflip
 from zoo.detection.data import DetectionDataset, read_image
 from zoo.detection.predict import prepare_image
@@ -49,7 +47,7 @@ class Augment:
     hsv: tuple[float, float, float] = (0.015, 0.7, 0.4)
 
 
-class DetectionLoader(keras.utils.PyDataset):
+class DetectionLoader(EpochBatches):
     """Batches of ``(images, targets)`` for a YOLO model from a :class:`DetectionDataset`.
 
     Args:
@@ -81,38 +79,29 @@ class DetectionLoader(keras.utils.PyDataset):
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
     ) -> None:
-        super().__init__(
-            workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size
-        )
         if len(dataset) == 0:
             raise DataError(f"{dataset.source}: no images")
-        self.dataset = dataset
+        super().__init__(
+            dataset,
+            batch_size,
+            shuffle,
+            cache,
+            drop_remainder,
+            seed,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+        )
         self.input_size = tuple(int(v) for v in model.input_size)
         self.strides = [int(s) for s in model.strides]
         self.anchors = [list(a) for a in model.anchors]
         self.num_classes = int(model.num_classes)
         self.preprocessing = dict(model.preprocessing)
-        self.batch_size = int(batch_size)
         self.augment = augment
-        self.shuffle = shuffle
-        self.cache = cache
         self.max_boxes = int(max_boxes)
-        self.drop_remainder = drop_remainder
-        self.seed = int(seed)
-        self.epoch = 0
-        self._cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._lock = threading.Lock()
-        self._order = self._make_order()
-
-    def __len__(self) -> int:
-        n = len(self.dataset) / self.batch_size
-        return max(1, math.floor(n)) if self.drop_remainder else math.ceil(n)
 
     def __getitem__(self, index: int):
-        if index < 0 or index >= len(self):
-            raise IndexError(f"batch {index} out of range ({len(self)} batches)")
-        ids = self._order[index * self.batch_size : (index + 1) * self.batch_size]
-        rng = np.random.default_rng([self.seed, self.epoch, index])
+        ids, rng = self.batch_ids(index)
         items = [self.sample(int(i), rng) for i in ids]
         images = np.stack([img for img, _, _ in items]).astype(np.float32)
         y = batch_targets(
@@ -124,20 +113,6 @@ class DetectionLoader(keras.utils.PyDataset):
             self.max_boxes,
         )
         return images, y
-
-    def on_epoch_end(self) -> None:
-        """Advance the epoch: new order and new augmentation draws."""
-        self.epoch += 1
-        self._order = self._make_order()
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_lock"], state["_cache"] = None, {}
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def load(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Image ``i`` shrunk to fit the input size, its boxes and labels (difficult: ``-1``)."""
@@ -154,11 +129,7 @@ class DetectionLoader(keras.utils.PyDataset):
             boxes[:, 0::2] *= nw / w
             boxes[:, 1::2] *= nh / h
         labels = np.where(s.difficult, -1, s.labels).astype(np.int64)
-        item = (image, boxes, labels)
-        if self.cache:
-            with self._lock:
-                self._cache[i] = item
-        return item
+        return self.remember(i, (image, boxes, labels))
 
     def sample(self, i: int, rng: np.random.Generator):
         """Sample ``i`` at the input size, augmented when training: ``(image, boxes, labels)``."""
@@ -181,9 +152,3 @@ class DetectionLoader(keras.utils.PyDataset):
                 image = hsv_jitter(image, rng, *a.hsv)
         labels = np.zeros(0, np.int64) if labels is None else np.asarray(labels, np.int64)
         return image, np.asarray(boxes, np.float32).reshape(-1, 4), labels
-
-    def _make_order(self) -> np.ndarray:
-        order = np.arange(len(self.dataset))
-        if self.shuffle:
-            np.random.default_rng([self.seed, self.epoch, 1 << 30]).shuffle(order)
-        return order

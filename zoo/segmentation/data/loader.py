@@ -19,20 +19,18 @@ Example:
 
 from __future__ import annotations
 
-import math
-import threading
 from collections.abc import Sequence
 
-import keras
 import numpy as np
 
+from zoo.data.batches import EpochBatches
 from zoo.errors import DataError
 from zoo.segmentation.data.augment import IMAGENET_MEAN_RGB, SegmentationAugment, center_crop
 from zoo.segmentation.data.io import read_image, read_mask
 from zoo.segmentation.data.readers import SegmentationDataset
 
 
-class SegmentationLoader(keras.utils.PyDataset):
+class SegmentationLoader(EpochBatches):
     """Batches of ``(images, masks[, sample_weight])`` from a :class:`SegmentationDataset`.
 
     Args:
@@ -72,39 +70,30 @@ class SegmentationLoader(keras.utils.PyDataset):
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
     ) -> None:
-        super().__init__(
-            workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size
-        )
         if len(dataset) == 0:
             raise DataError(f"{dataset.source or 'dataset'}: no image/mask pairs")
-        self.dataset = dataset
-        self.batch_size = int(batch_size)
+        super().__init__(
+            dataset,
+            batch_size,
+            shuffle,
+            cache,
+            drop_remainder,
+            seed,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+        )
         self.crop_size = tuple(crop_size) if crop_size is not None else None
         self.ignore_index = dataset.ignore_index if dataset.ignore_index is not None else 255
         self.fill = tuple(fill)
         if augment is True:
             augment = SegmentationAugment(self.crop_size, self.ignore_index, fill=self.fill)
         self.augment = augment or None
-        self.shuffle = shuffle
-        self.cache = cache
         self.pad_to_multiple = pad_to_multiple
-        self.drop_remainder = drop_remainder
-        self.seed = seed
         self.class_weights = self._resolve_weights(class_weights)
-        self.epoch = 0
-        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._lock = threading.Lock()
-        self._order = self._make_order()
-
-    def __len__(self) -> int:
-        n = len(self.dataset) / self.batch_size
-        return max(1, math.floor(n)) if self.drop_remainder else math.ceil(n)
 
     def __getitem__(self, index: int):
-        if index < 0 or index >= len(self):
-            raise IndexError(f"batch {index} out of range ({len(self)} batches)")
-        ids = self._order[index * self.batch_size : (index + 1) * self.batch_size]
-        rng = np.random.default_rng([self.seed, self.epoch, index])
+        ids, rng = self.batch_ids(index)
         pairs = [self._prepare(int(i), rng) for i in ids]
         images, masks = self._collate(pairs)
         if self.class_weights is None:
@@ -112,21 +101,6 @@ class SegmentationLoader(keras.utils.PyDataset):
         valid = (masks >= 0) & (masks < len(self.class_weights)) & (masks != self.ignore_index)
         weights = np.where(valid, self.class_weights[np.where(valid, masks, 0)], 0.0)
         return images, np.where(valid, masks, 0).astype(np.int32), weights.astype(np.float32)
-
-    def on_epoch_end(self) -> None:
-        """Advance the epoch: new shuffle order and new augmentation draws."""
-        self.epoch += 1
-        self._order = self._make_order()
-
-    def __getstate__(self) -> dict:
-        # Picklable for spawned workers: the lock is recreated and the cache left behind.
-        state = self.__dict__.copy()
-        state["_lock"], state["_cache"] = None, {}
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def load(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Decode pair ``i`` (RGB uint8 image, integer mask), from the cache when enabled."""
@@ -141,8 +115,7 @@ class SegmentationLoader(keras.utils.PyDataset):
             )
         if self.cache:
             small = mask.min() >= 0 and mask.max() <= 255  # store masks as uint8 when they fit
-            with self._lock:
-                self._cache[i] = (image, mask.astype(np.uint8) if small else mask)
+            self.remember(i, (image, mask.astype(np.uint8) if small else mask))
         return image, mask
 
     def _prepare(self, i: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -169,12 +142,6 @@ class SegmentationLoader(keras.utils.PyDataset):
             images[b, : mask.shape[0], : mask.shape[1]] = image
             masks[b, : mask.shape[0], : mask.shape[1]] = mask
         return images, masks
-
-    def _make_order(self) -> np.ndarray:
-        order = np.arange(len(self.dataset))
-        if self.shuffle:
-            np.random.default_rng([self.seed, self.epoch, 1 << 30]).shuffle(order)
-        return order
 
     def _resolve_weights(self, weights) -> np.ndarray | None:
         if weights is None:

@@ -1,0 +1,104 @@
+"""What the training data loaders share: epoch order, batch indices, seeds, a decode cache.
+
+:class:`EpochBatches` is a ``keras.utils.PyDataset`` over ``len(dataset)`` items. Batch
+``index`` of an epoch takes the items ``batch_ids(index)`` of a (re)shuffled order and a random
+generator seeded by ``(seed, epoch, index)``, so a batch is the same whichever worker makes it
+and a new epoch draws new augmentations. Decoded items may be kept in ``_cache`` (thread-safe
+through ``remember``); the loader stays picklable for spawned workers.
+
+Example:
+    >>> class Squares(EpochBatches):
+    ...     def __getitem__(self, index):
+    ...         ids, _ = self.batch_ids(index)
+    ...         return ids ** 2
+    >>> Squares(list(range(5)), batch_size=2)[2]
+    array([16])
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sized
+
+import keras
+import numpy as np
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """Base of the loaders: subclasses implement ``__getitem__`` with :meth:`batch_ids`.
+
+    Args:
+        dataset: anything with a length (the items are numbered ``0..len - 1``).
+        batch_size: items per batch.
+        shuffle: reshuffle every epoch.
+        cache: keep decoded items (see :meth:`remember`).
+        drop_remainder: drop the last, smaller batch.
+        seed: seed of order and augmentation (reproducible per epoch and batch).
+        workers, use_multiprocessing, max_queue_size: passed to ``keras.utils.PyDataset``.
+    """
+
+    def __init__(
+        self,
+        dataset: Sized,
+        batch_size: int = 8,
+        shuffle: bool = False,
+        cache: bool = False,
+        drop_remainder: bool = False,
+        seed: int = 0,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ) -> None:
+        super().__init__(
+            workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size
+        )
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.cache = cache
+        self.drop_remainder = drop_remainder
+        self.seed = int(seed)
+        self.epoch = 0
+        self._cache: dict[int, object] = {}
+        self._lock = threading.Lock()
+        self._order = self._make_order()
+
+    def __len__(self) -> int:
+        n = len(self.dataset) / self.batch_size
+        return max(1, math.floor(n)) if self.drop_remainder else math.ceil(n)
+
+    def batch_ids(self, index: int) -> tuple[np.ndarray, np.random.Generator]:
+        """The item numbers of batch ``index`` this epoch and its random generator."""
+        if index < 0 or index >= len(self):
+            raise IndexError(f"batch {index} out of range ({len(self)} batches)")
+        ids = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        return ids, np.random.default_rng([self.seed, self.epoch, index])
+
+    def remember(self, i: int, item):
+        """Keep decoded item ``i`` when caching; returns ``item``."""
+        if self.cache:
+            with self._lock:
+                self._cache[i] = item
+        return item
+
+    def on_epoch_end(self) -> None:
+        """Advance the epoch: new shuffle order and new augmentation draws."""
+        self.epoch += 1
+        self._order = self._make_order()
+
+    def __getstate__(self) -> dict:
+        # Picklable for spawned workers: the lock is recreated and the cache left behind.
+        state = self.__dict__.copy()
+        state["_lock"], state["_cache"] = None, {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _make_order(self) -> np.ndarray:
+        order = np.arange(len(self.dataset))
+        if self.shuffle:
+            np.random.default_rng([self.seed, self.epoch, 1 << 30]).shuffle(order)
+        return order
