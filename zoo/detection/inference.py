@@ -36,7 +36,6 @@ class InferenceDetector(DetectorMixin, keras.Model):
         self.postprocess = dict(source.postprocess)
         self.strides = list(source.strides)
         self._head_specs = [dict(spec) for spec in source.head_specs()]
-        self.source_architecture = source.architecture_name()
 
     def head_specs(self) -> list[dict]:
         return [dict(spec) for spec in self._head_specs]

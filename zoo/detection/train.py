@@ -8,7 +8,8 @@ otherwise a deterministic, class-stratified ``val_fraction`` of the images is he
 ``[model]`` ``anchors = "auto"`` computes k-means anchors on the training boxes at the input
 size. ``[model]`` ``init`` starts from trained weights instead of a random model: a trained
 model's name or ``.keras`` path, or ``{darknet_cfg = "...", darknet_weights = "..."}`` (paths
-relative to ``$ZOO_DATA`` unless absolute); the head is replaced when the classes differ.
+found as data folders are: absolute, from the current directory, else under ``$ZOO_DATA``);
+the head is replaced when the classes differ.
 
 Example:
     >>> from zoo.training.recipe import load_recipe
@@ -123,7 +124,6 @@ def initial_model(init, class_names: list[str]):
         ...               ["raccoon", "kangaroo"])  # doctest: +SKIP
     """
     from zoo.api import load, with_new_head
-    from zoo.data.paths import data_root
 
     if isinstance(init, dict):
         from zoo.detection.convert import darknet_detector
@@ -132,12 +132,8 @@ def initial_model(init, class_names: list[str]):
             raise ZooError(
                 f"[model] init = {init}: give darknet_cfg and darknet_weights, or a model name"
             )
-
-        def where(value: str) -> Path:
-            path = Path(value).expanduser()
-            return path if path.is_absolute() else data_root() / path
-
-        cfg, weights = where(init["darknet_cfg"]), where(init["darknet_weights"])
+        cfg = resolve_data_dir(init["darknet_cfg"])
+        weights = resolve_data_dir(init["darknet_weights"])
         for path in (cfg, weights):
             if not path.is_file():
                 raise DataError(f"{path}: no such file ([model] init)")
