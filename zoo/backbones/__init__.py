@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import keras
 
+from zoo.backbones.darknet import darknet, load_darknet_weights
 from zoo.backbones.litenet import litenet
 from zoo.backbones.vgg16 import load_vgg16_imagenet, vgg16
 
-BACKBONES = {"litenet": litenet, "vgg16": vgg16}
+BACKBONES = {"darknet": darknet, "litenet": litenet, "vgg16": vgg16}
 
 # Pixel preprocessing each backbone expects from 0..255 RGB input.
 BACKBONE_PREPROCESSING = {
@@ -24,6 +25,8 @@ BACKBONE_PREPROCESSING = {
         "scale": 1 / 255.0,
         "bgr": False,
     },
+    # Darknet networks take RGB in 0..1 (as Darknet and OpenCV DNN feed them).
+    "darknet": {"mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0], "scale": 1 / 255.0, "bgr": False},
     # keras.applications.vgg16.preprocess_input ("caffe" mode): BGR, mean subtracted, no scaling.
     "vgg16": {
         "mean": [103.939, 116.779, 123.68],
@@ -47,7 +50,9 @@ __all__ = [
     "BACKBONES",
     "BACKBONE_PREPROCESSING",
     "create_backbone",
+    "darknet",
     "litenet",
+    "load_darknet_weights",
     "load_vgg16_imagenet",
     "vgg16",
 ]

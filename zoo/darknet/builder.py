@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import keras
@@ -30,6 +31,7 @@ from zoo.darknet.cfg import DarknetCfg, parse_cfg
 from zoo.darknet.layers import ChannelGroup, DarknetMaxPool, Reorg
 from zoo.darknet.plan import HEAD_KINDS, NETWORK_INPUT, LayerPlan, plan_layers
 from zoo.darknet.weights_file import ConvWeights, read_weights, split_conv_weights
+from zoo.errors import ZooError
 
 # Batch norm as OpenCV's darknet importer: (x - mean) / sqrt(var + 1e-6). Darknet itself uses
 # (x - mean) / (sqrt(var) + 1e-6) (pjreddie) or / sqrt(var + 1e-5) (AlexeyAB); they differ only
@@ -134,9 +136,10 @@ def _model_name(cfg: DarknetCfg) -> str:
 
 
 def _load(model: keras.Model, plans: list[LayerPlan], convs: dict[int, ConvWeights]) -> None:
+    present = {layer.name for layer in model.layers}
     for plan in plans:
-        if plan.kind != "convolutional":
-            continue
+        if plan.kind != "convolutional" or f"conv_{plan.index}" not in present:
+            continue  # a layer past the taps of a truncated model
         w, p, i = convs[plan.index], plan.params, plan.index
         if _is_depthwise(p):
             mult = p["filters"] // p["in_channels"]
@@ -155,6 +158,8 @@ def build(
     weights_path: str | Path | None = None,
     *,
     input_size: tuple[int, int] | None = None,
+    taps: Sequence[int] | None = None,
+    any_size: bool = False,
 ) -> keras.Model:
     """Build the Keras model of a darknet cfg, with the weights file's values if given.
 
@@ -162,6 +167,10 @@ def build(
         cfg_path: the ``.cfg`` file (or an already parsed :class:`DarknetCfg`).
         weights_path: the matching ``.weights`` file; ``None`` keeps Keras' initial values.
         input_size: ``(height, width)`` to build for instead of the cfg's ``[net]`` size.
+        taps: darknet layer numbers whose outputs the model returns instead of the heads'
+            inputs (a truncated network, e.g. a backbone's pyramid); later layers are left out.
+        any_size: accept any input height and width (``(None, None)``); ``input_size`` then
+            only serves to check the cfg.
 
     Returns:
         A ``keras.Model`` from ``(N, H, W, C)`` float32 RGB in ``[0, 1]`` to a list of raw
@@ -181,7 +190,7 @@ def build(
     convs = None
     if weights_path is not None:
         convs = split_conv_weights(plans, read_weights(weights_path))
-    height, width = input_size or (cfg.height, cfg.width)
+    height, width = (None, None) if any_size else input_size or (cfg.height, cfg.width)
     image = keras.Input((height, width, cfg.channels), name="image", dtype="float32")
     tensors: dict[int, object] = {NETWORK_INPUT: image}
     outputs = []
@@ -193,6 +202,13 @@ def build(
             continue
         # Loaded weights replace the initial values: skip random init (slow on JAX).
         tensors[plan.index] = _layer(plan, inputs, zero_init=convs is not None)
+        if taps is not None and all(t in tensors for t in taps):
+            break
+    if taps is not None:
+        missing = [t for t in taps if t not in tensors or t == NETWORK_INPUT]
+        if missing:
+            raise ZooError(f"{cfg.path}: no darknet layer numbered {missing[0]} to tap")
+        outputs = [tensors[t] for t in taps]
     model = keras.Model(image, outputs, name=_model_name(cfg))
     if convs is not None:
         _load(model, plans, convs)
