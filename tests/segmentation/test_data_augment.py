@@ -8,6 +8,7 @@ from zoo.segmentation.data.augment import (
     SegmentationAugment,
     center_crop,
     color_jitter,
+    gaussian_blur,
     horizontal_flip,
     pad_pair,
     random_crop,
@@ -75,6 +76,21 @@ def test_color_jitter():
     assert out.shape == image.shape and out.dtype == np.uint8
     assert not np.array_equal(out, image)
     np.testing.assert_array_equal(color_jitter(image, rng, 0, 0, 0, 0), image)
+
+
+def test_gaussian_blur_smooths_only_when_drawn():
+    image, mask = pair()
+    blurred = gaussian_blur(image, np.random.default_rng(0), p=1.0, sigma_range=(1.0, 1.0))
+    assert blurred.shape == image.shape and blurred.dtype == np.uint8
+    # smoothing lowers the differences between neighbours
+    step = np.abs(np.diff(image.astype(int), axis=1)).mean()
+    assert np.abs(np.diff(blurred.astype(int), axis=1)).mean() < 0.7 * step
+    assert gaussian_blur(image, np.random.default_rng(0), p=0.0) is image
+    aug = SegmentationAugment(ignore_index=255, scale_range=(1, 1), flip_prob=0, brightness=0,
+                              contrast=0, saturation=0, hue=0, blur_prob=1.0)  # fmt: skip
+    out_image, out_mask = aug(image, mask, np.random.default_rng(0))
+    np.testing.assert_array_equal(out_mask, mask)  # labels are never blurred
+    assert not np.array_equal(out_image, image)
 
 
 def test_augment_pipeline_keeps_alignment_and_crop_size():

@@ -78,6 +78,10 @@ def test_sample_weight_zero_on_void(tmp_path):
     np.testing.assert_array_equal(w[~void], weights[raw[~void]])
     _, _, w_mf = SegmentationLoader(ds, batch_size=2, class_weights="median_frequency")[0]
     assert (w_mf[void] == 0).all() and (w_mf[~void] > 0).all()
+    _, _, w_sqrt = SegmentationLoader(ds, batch_size=2, class_weights="sqrt_median_frequency")[0]
+    np.testing.assert_allclose(w_sqrt, np.sqrt(w_mf), rtol=1e-6)
+    with pytest.raises(ValueError, match="sqrt_median_frequency"):
+        SegmentationLoader(ds, class_weights="inverse")
     with pytest.raises(ValueError, match="shape"):
         SegmentationLoader(ds, class_weights=[1.0, 2.0])
 

@@ -63,6 +63,7 @@ def build_loaders(config: dict):
         contrast=float(data.get("jitter", 0.25)),
         saturation=float(data.get("jitter", 0.25)),
         hue=float(data.get("hue", 0.02)),
+        blur_prob=float(data.get("blur", 0.0)),
     )
     weighting = data.get("class_weighting", "none")
     train = SegmentationLoader(
@@ -84,6 +85,25 @@ def build_loaders(config: dict):
         cache=bool(data.get("cache", True)),
     )
     return train_ds, train, val
+
+
+def resolve_darknet_backbone(model_cfg: dict) -> tuple[str, Path | None] | None:
+    """For ``backbone = "darknet"``: put the text of ``backbone_config.cfg_file`` (a path under
+    ``$ZOO_DATA`` or absolute) into ``backbone_config.cfg`` and return ``(cfg text, weights
+    path or None)``, the weights from ``backbone_config.weights_file`` (pretrained values,
+    loaded once here and then saved with the model)."""
+    if model_cfg.get("backbone") != "darknet":
+        return None
+    backbone_cfg = dict(model_cfg.get("backbone_config") or {})
+    cfg_file = backbone_cfg.pop("cfg_file", None)
+    weights_file = backbone_cfg.pop("weights_file", None)
+    if cfg_file is not None:
+        backbone_cfg["cfg"] = resolve_data_dir(cfg_file).read_text()
+    if "cfg" not in backbone_cfg:
+        raise ZooError("model.backbone_config needs cfg_file (a Darknet .cfg) for 'darknet'")
+    model_cfg["backbone_config"] = backbone_cfg
+    weights = resolve_data_dir(weights_file) if weights_file else None
+    return backbone_cfg["cfg"], weights
 
 
 def train_segmentation(config: dict, resume: bool = False, init_model=None):
@@ -115,6 +135,7 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
             print(f"zoo: nothing to resume in {run_dir}; starting fresh")
         model_cfg = dict(config["model"])
         arch = model_cfg.pop("architecture")
+        darknet_files = resolve_darknet_backbone(model_cfg)
         if init_model is not None:
             model = init_model
         else:
@@ -129,6 +150,12 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
             from zoo.backbones.vgg16 import load_vgg16_imagenet
 
             load_vgg16_imagenet(model.get_layer("vgg16"), train_cfg["imagenet_weights"])
+        if darknet_files is not None and init_model is None and darknet_files[1] is not None:
+            from zoo.backbones import load_darknet_weights
+
+            cfg_text, weights_path = darknet_files
+            count = load_darknet_weights(model.get_layer("darknet"), cfg_text, weights_path)
+            print(f"zoo: backbone initialised from {weights_path} ({count} layers)")
         optimizer = make_optimizer(train_cfg, len(train), epochs)
         jit = train_cfg.get("jit_compile", "auto")
         compile_segmentation(model, optimizer, train_ds.ignore_index, jit_compile=jit)

@@ -152,13 +152,30 @@ def color_jitter(
     return out.astype(np.uint8)
 
 
+def gaussian_blur(
+    image: np.ndarray, rng: np.random.Generator, p: float = 0.0,
+    sigma_range: tuple[float, float] = (0.2, 1.5),
+) -> np.ndarray:  # fmt: skip
+    """Blur with a Gaussian of a random sigma in ``sigma_range`` with probability ``p``
+    (models other cameras' focus and motion).
+
+    Example:
+        >>> gaussian_blur(img, np.random.default_rng(0), p=1.0).shape == img.shape  # doctest: +SKIP
+        True
+    """
+    if p <= 0 or rng.random() >= p:
+        return image
+    return cv2.GaussianBlur(image, (0, 0), float(rng.uniform(*sigma_range)))
+
+
 def _grey(image: np.ndarray) -> np.ndarray:
     return image[..., 0] * 0.299 + image[..., 1] * 0.587 + image[..., 2] * 0.114
 
 
 @dataclass
 class SegmentationAugment:
-    """Training augmentation: random scale -> random crop (padded) -> flip -> colour jitter.
+    """Training augmentation: random scale -> random crop (padded) -> flip -> colour jitter
+    -> blur.
 
     ``crop_size`` is ``(height, width)`` or ``None`` (no crop: the output size varies with the
     scale). Set any part to its neutral value to switch it off, e.g. ``scale_range=(1, 1)``.
@@ -176,6 +193,8 @@ class SegmentationAugment:
     contrast: float = 0.25
     saturation: float = 0.25
     hue: float = 0.02
+    blur_prob: float = 0.0
+    blur_sigma: tuple[float, float] = (0.2, 1.5)
     fill: tuple[int, int, int] = IMAGENET_MEAN_RGB
 
     def __call__(
@@ -190,4 +209,5 @@ class SegmentationAugment:
             )
         image, mask = horizontal_flip(image, mask, rng, self.flip_prob)
         image = color_jitter(image, rng, self.brightness, self.contrast, self.saturation, self.hue)
+        image = gaussian_blur(image, rng, self.blur_prob, tuple(self.blur_sigma))
         return np.ascontiguousarray(image), np.ascontiguousarray(mask)

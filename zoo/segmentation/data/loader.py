@@ -42,7 +42,8 @@ class SegmentationLoader(EpochBatches):
         shuffle: reshuffle the order every epoch.
         cache: keep decoded images and masks in memory (CamVid train: about 250 MB); per
             process, so it pays off with threads rather than processes.
-        class_weights: ``None``; per-class weights; ``"median_frequency"``; or ``"uniform"``
+        class_weights: ``None``; per-class weights; ``"median_frequency"``;
+            ``"sqrt_median_frequency"`` (its square root, a milder balance); or ``"uniform"``
             (1 everywhere but void) — makes the batch carry ``sample_weight``.
         pad_to_multiple: round each batch's height and width up to a multiple of this.
         drop_remainder: drop the last, smaller batch.
@@ -149,11 +150,15 @@ class SegmentationLoader(EpochBatches):
         if isinstance(weights, str):
             if weights == "uniform":
                 return np.ones(self.dataset.num_classes, np.float32)
-            if weights == "median_frequency":
+            if weights in ("median_frequency", "sqrt_median_frequency"):
                 from zoo.segmentation.class_weights import dataset_class_weights
 
-                return dataset_class_weights(self.dataset)
-            raise ValueError(f"class_weights={weights!r}: use 'median_frequency' or 'uniform'")
+                mfb = dataset_class_weights(self.dataset)
+                return np.sqrt(mfb) if weights.startswith("sqrt") else mfb
+            raise ValueError(
+                f"class_weights={weights!r}: use 'median_frequency', 'sqrt_median_frequency' "
+                "or 'uniform'"
+            )
         weights = np.asarray(weights, np.float32)
         if weights.shape != (self.dataset.num_classes,):
             raise ValueError(
