@@ -37,8 +37,13 @@ from zoo.cli.common import setup_backend
     help="Beam size (translation).",
 )
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 1024))
+@click.option(
+    "--tta",
+    is_flag=True,
+    help="Segmentation: test-time augmentation (scales 0.75/1/1.25 and their mirrors).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object only.")
-def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_size, as_json):
+def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_size, tta, as_json):
     """Evaluate MODEL (name or .keras path) on a dataset split.
 
     Segmentation: miou, pixel_acc, mean_acc, fw_iou, per_class_iou, n_images (one confusion
@@ -63,10 +68,12 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
     task = getattr(model, "task", None)
     if task_data is not None and task != "detection":
         raise click.UsageError("several --data folders and --val-fraction are for detection")
+    if tta and task != "segmentation":
+        raise click.UsageError("--tta is for segmentation models")
     if task == "segmentation":
         from zoo.segmentation.evaluate import evaluate_segmentation
 
-        scores = evaluate_segmentation(model, data_dir, split, batch_size=batch_size)
+        scores = evaluate_segmentation(model, data_dir, split, batch_size=batch_size, tta=tta)
     elif task == "detection":
         from zoo.detection.evaluate import evaluate_detection
 

@@ -18,13 +18,14 @@ from zoo.segmentation.metrics import ConfusionMatrix, segmentation_scores
 
 
 def evaluate_segmentation(
-    model, root: str | os.PathLike, split: str = "val", batch_size: int = 4
+    model, root: str | os.PathLike, split: str = "val", batch_size: int = 4, tta: bool = False
 ) -> dict:
     """Score ``model`` on ``root``'s ``split``: one confusion matrix over the whole split.
 
     Returns ``miou``, ``pixel_acc``, ``mean_acc``, ``fw_iou``, ``per_class_iou`` {name: IoU or
     None} and ``n_images``. Void pixels are ignored; classes absent from both prediction and
     ground truth are left out of the means. The dataset's classes must be the model's.
+    ``tta=True`` scores the test-time-augmented masks (``model.segment(..., tta=True)``).
     """
     dataset = read_segmentation_dataset(root, split)
     if dataset.num_classes != model.num_classes:
@@ -36,7 +37,8 @@ def evaluate_segmentation(
     pending: list[tuple[np.ndarray, np.ndarray]] = []
 
     def flush() -> None:
-        masks = model.segment([img for img, _ in pending], batch_size=batch_size)
+        extra = {"tta": True} if tta else {}
+        masks = model.segment([img for img, _ in pending], batch_size=batch_size, **extra)
         for (_, truth), pred in zip(pending, masks, strict=True):
             conf.update(truth, pred)
         pending.clear()
@@ -54,4 +56,5 @@ def evaluate_segmentation(
         flush()
     scores = segmentation_scores(conf, model.class_names)
     scores["n_images"] = len(dataset)
+    scores["tta"] = bool(tta)
     return scores

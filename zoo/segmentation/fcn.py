@@ -126,12 +126,13 @@ class FCN(keras.Model):
     task = "segmentation"
 
     def segment(
-        self, images: Sequence[np.ndarray] | np.ndarray, batch_size: int = 8
+        self, images: Sequence[np.ndarray] | np.ndarray, batch_size: int = 8, tta: bool = False
     ) -> list[np.ndarray]:
         """Return a uint8 class-index mask (H, W) for each RGB uint8 image, any size.
 
         Images of the same size run in batches of ``batch_size``; each mask has exactly the
-        height and width of its image.
+        height and width of its image. ``tta=True`` averages class probabilities over scales
+        0.75/1/1.25 and their mirrors (:mod:`zoo.segmentation.tta`, six passes).
         """
         if isinstance(images, np.ndarray) and images.ndim == 3:
             images = [images]
@@ -145,6 +146,13 @@ class FCN(keras.Model):
         for indices in by_size.values():
             for start in range(0, len(indices), batch_size):
                 chunk = indices[start : start + batch_size]
+                if tta:
+                    from zoo.segmentation.tta import segment_with_tta
+
+                    tta_masks = segment_with_tta(self, [images[i] for i in chunk])
+                    for i, pred in zip(chunk, tta_masks, strict=True):
+                        masks[i] = pred
+                    continue
                 batch = np.stack([images[i] for i in chunk]).astype("float32")
                 logits = keras.ops.convert_to_numpy(self.predict_on_batch(batch))
                 for i, pred in zip(chunk, logits.argmax(-1).astype(np.uint8), strict=True):
