@@ -7,8 +7,10 @@ and overlay writing included, and its images/s. Prints a markdown table; ``--jso
 the numbers with the machine they were measured on.
 
 The default model is ``fcn8s-camvid``; when ``weights/manifest.json`` lacks it, a freshly built
-FCN-8s with the CamVid recipe's litenet config (random weights, same speed) stands in, and the
-report says so.
+FCN-8s with the CamVid recipe's config (random weights, same speed) stands in, and the report
+says so. In the same run, ``--reference`` (default: the baseline recipe
+``fcn8s_camvid_litenet.toml``, the first ``fcn8s-camvid``'s architecture, freshly built) is
+timed in process too, and the table gives each batch size's speed ratio against it.
 
 Example:
     $ python apps/segmentation/benchmark.py --json runs/benchmark_segment.json
@@ -31,7 +33,9 @@ import numpy as np
 
 from zoo.benchmarking import provenance, report, time_calls, time_command
 
-RECIPE = Path(__file__).resolve().parent / "recipes" / "fcn8s_camvid.toml"
+RECIPES = Path(__file__).resolve().parent / "recipes"
+RECIPE = RECIPES / "fcn8s_camvid.toml"
+BASELINE_RECIPE = RECIPES / "fcn8s_camvid_litenet.toml"
 DEFAULT_MODEL = "fcn8s-camvid"
 
 
@@ -49,22 +53,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--cli-batch-sizes", type=int, nargs="+", default=None,
                    help="--batch-size values of zoo segment [default: --batch-sizes]")  # fmt: skip
+    p.add_argument(
+        "--reference",
+        default="baseline",
+        help="model timed alongside for speed ratios: 'baseline' (a fresh FCN-8s from "
+        f"{BASELINE_RECIPE.name}), a model name or .keras path, or 'none'",
+    )
     p.add_argument("--json", type=Path, default=None, help="write the results to this file")
     return p.parse_args(argv)
 
 
-def fallback_model():
-    """FCN-8s with the CamVid recipe's backbone config and CamVid's classes, random weights.
+def fallback_model(recipe: Path = RECIPE):
+    """FCN-8s with a CamVid recipe's model config and CamVid's classes, random weights.
 
     Example:
-        >>> fallback_model().backbone_name  # doctest: +SKIP
+        >>> fallback_model(BASELINE_RECIPE).backbone_name  # doctest: +SKIP
         'litenet'
     """
     from zoo.api import create_model
     from zoo.segmentation.data.readers import CAMVID_CLASSES, CAMVID_IGNORE
+    from zoo.segmentation.train import resolve_darknet_backbone
 
-    config = dict(tomllib.loads(RECIPE.read_text())["model"])
+    config = dict(tomllib.loads(recipe.read_text())["model"])
     arch = config.pop("architecture")
+    resolve_darknet_backbone(config)  # the Darknet cfg text from $ZOO_DATA
     return create_model(
         arch, class_names=list(CAMVID_CLASSES), ignore_index=CAMVID_IGNORE, **config
     )
@@ -86,6 +98,17 @@ def resolve_model(name: str) -> tuple[object, str | None, str]:
         )
         return fallback_model(), note, f"fcn8s (fresh, {RECIPE.name} config)"
     return zoo.api.load(name), None, name
+
+
+def resolve_reference(name: str):
+    """``(model, label)`` of ``--reference``, or ``(None, None)`` for ``none``."""
+    if name == "none":
+        return None, None
+    if name == "baseline":
+        return fallback_model(BASELINE_RECIPE), f"fcn8s (fresh, {BASELINE_RECIPE.name} config)"
+    import zoo.api
+
+    return zoo.api.load(name), name
 
 
 def make_images(n: int, height: int, width: int, seed: int = 0) -> list[np.ndarray]:
@@ -162,11 +185,23 @@ def markdown(results: dict) -> str:
             f"| `model.segment`, median of {r['repeats']} | {r['batch_size']} | {r['images']} "
             f"| {r['median_s']:.3f} | {r['images_per_s']:.2f} |"
         )
+    for r in results.get("reference", []):
+        lines.append(
+            f"| reference `{results['reference_model']}`, median of {r['repeats']} "
+            f"| {r['batch_size']} | {r['images']} | {r['median_s']:.3f} "
+            f"| {r['images_per_s']:.2f} |"
+        )
     for r in results["cli"]:
         lines.append(
             f"| `zoo segment` process, wall incl. start-up | {r['batch_size']} | {r['images']} "
             f"| {r['wall_s']:.2f} | {r['images_per_s']:.2f} |"
         )
+    if results.get("reference"):
+        ratios = ", ".join(
+            f"batch {r['batch_size']}: {r['images_per_s'] / ref['images_per_s']:.2f}x"
+            for r, ref in zip(results["in_process"], results["reference"], strict=True)
+        )
+        lines += ["", f"Speed of `{results['model']}` against the reference: {ratios}."]
     if results.get("note"):
         lines += ["", f"Note: {results['note']}."]
     return "\n".join(lines)
@@ -193,9 +228,13 @@ def main(argv: list[str] | None = None) -> dict:
         "in_process": [],
         "cli": [],
     }
+    reference, results["reference_model"] = resolve_reference(args.reference)
     for b in args.batch_sizes:
         images = make_images(b, args.height, args.width, seed=b)
         results["in_process"].append(time_segment(model, images, b, args.warmup, args.repeats))
+        if reference is not None:
+            timing = time_segment(reference, images, b, args.warmup, args.repeats)
+            results.setdefault("reference", []).append(timing)
     if args.cli_images:
         import cv2
 

@@ -19,7 +19,7 @@ def bench():
     return module
 
 
-def test_fallback_model_in_process(bench, tmp_path, monkeypatch, capsys):
+def test_fallback_model_in_process(bench, tmp_path, monkeypatch, capsys, zoo_data):
     monkeypatch.setenv("ZOO_WEIGHTS", str(tmp_path))  # an empty manifest: no fcn8s-camvid
     out = tmp_path / "bench.json"
     args = ["--height", "40", "--width", "56", "--batch-sizes", "1", "2"]
@@ -34,6 +34,10 @@ def test_fallback_model_in_process(bench, tmp_path, monkeypatch, capsys):
     for r in saved["in_process"]:
         assert r["median_s"] > 0 and r["images_per_s"] == pytest.approx(r["images"] / r["median_s"])
     assert saved["machine"]["cpu_count"] >= 1 and saved["machine"]["backend"]
+    # the baseline recipe's FCN is timed on the same images, and each batch size gets a ratio
+    assert [r["batch_size"] for r in saved["reference"]] == [1, 2]
+    assert "fcn8s_camvid_litenet.toml" in saved["reference_model"]
+    assert "against the reference: batch 1: " in printed.out
 
 
 @pytest.mark.slow
@@ -49,7 +53,8 @@ def test_zoo_segment_process_on_a_keras_file(bench, tmp_path, capsys):
     path = tmp_path / "tiny.keras"
     model.save(path)
     args = ["--model", str(path), "--height", "40", "--width", "56", "--batch-sizes", "2"]
-    results = bench.main([*args, "--warmup", "0", "--repeats", "1", "--cli-images", "3"])
+    results = bench.main([*args, "--warmup", "0", "--repeats", "1", "--cli-images", "3",
+                          "--reference", "none"])  # fmt: skip
     assert results["note"] is None and results["model"] == str(path)
     (cli,) = results["cli"]
     assert cli["batch_size"] == 2 and cli["images"] == 3 and cli["wall_s"] > 0
