@@ -207,10 +207,9 @@ def test_real_yolo_fastest_xl_taps_load(zoo_data):
 
 @pytest.mark.data
 def test_camvid_recipe_names_a_darknet_backbone_that_resolves(zoo_data):
+    from zoo.data.paths import PROJECT_ROOT
     from zoo.segmentation.train import resolve_darknet_backbone
     from zoo.training.recipe import load_recipe
-
-    from zoo.data.paths import PROJECT_ROOT
 
     recipe = load_recipe(PROJECT_ROOT / "apps/segmentation/recipes/fcn8s_camvid.toml", [])
     model_cfg = dict(recipe["model"])
