@@ -52,7 +52,7 @@ def test_foundations_notebook(run_notebook):
     # backpropagation against autodiff, and the trained network's accuracy
     grads = find(r"^  (W1|b1|W2|b2) +\([0-9, ]*\) +([0-9.e+-]+)$", text)
     assert [g[0] for g in grads] == ["W1", "b1", "W2", "b2"]
-    assert all(float(g[1]) < 1e-5 for g in grads)
+    assert all(float(g[1]) < 1e-5 for g in grads), grads
     ((train_acc, test_acc),) = find(
         r"two-layer network, .*train accuracy ([0-9.]+), test accuracy ([0-9.]+)", text
     )
