@@ -7,6 +7,7 @@ import json
 import click
 
 from zoo.cli.common import setup_backend
+from zoo.progress import quiet_option
 
 
 @click.command("eval")
@@ -38,6 +39,7 @@ from zoo.cli.common import setup_backend
 )
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 1024))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object only.")
+@quiet_option
 def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_size, as_json):
     """Evaluate MODEL (name or .keras path) on a dataset split.
 
