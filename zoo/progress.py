@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -93,8 +94,15 @@ class Progress:
         if self.mode == "terminal":
             from tqdm import tqdm
 
-            self._bar = tqdm(
-                total=total, desc=desc, unit=unit, file=self.stream, dynamic_ncols=True
+            sized = shutil.get_terminal_size(fallback=(0, 0)).columns > 0
+            self._bar = tqdm(  # a terminal without a size (a bare pty) gets 100x20
+                total=total,
+                desc=desc,
+                unit=unit,
+                file=self.stream,
+                dynamic_ncols=sized,
+                ncols=None if sized else 100,
+                nrows=None if sized else 20,
             )
 
     def update(self, n: int = 1) -> None:

@@ -27,7 +27,9 @@ def test_short_job_in_a_log_writes_nothing():
 
 def test_long_job_in_a_log_writes_at_most_four_lines():
     log, clock = io.StringIO(), FakeClock()
-    with Progress(total=1000, desc="eval", unit="img", stream=log, terminal=False, clock=clock) as p:
+    with Progress(
+        total=1000, desc="eval", unit="img", stream=log, terminal=False, clock=clock
+    ) as p:
         for _ in range(100):
             clock.now += 1.0  # 10 images a second
             p.update(10)
