@@ -81,7 +81,7 @@ def segment(inputs, model_name, out_dir, batch_size, alpha, every, json_path):
         masks = model.segment([img for _, img in batch], batch_size=batch_size)
         for (path, img), mask in zip(batch, masks, strict=True):
             _, png = cv2.imencode(".png", mask.astype(np.uint8))
-            vis = overlay(img, mask, model.class_names, alpha=alpha)
+            vis = overlay(img, mask, model.class_names, alpha=alpha, legend="below")
             _, jpg = cv2.imencode(".jpg", cv2.cvtColor(vis, cv2.COLOR_RGB2BGR))
             _write_atomic(out / f"{path.stem}.png", png.tobytes())
             _write_atomic(out / f"{path.stem}_overlay.jpg", jpg.tobytes())
