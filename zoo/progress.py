@@ -24,7 +24,7 @@ from typing import IO, TypeVar
 import click
 
 T = TypeVar("T")
-LOG_AFTER_S = 10.0
+LOG_AFTER_S = 30.0
 LOG_MILESTONES = (0.25, 0.5, 0.75)
 _quiet = False
 
