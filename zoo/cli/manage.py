@@ -122,19 +122,21 @@ def export(model_name, fmt, out_path):
     from zoo.api import load
     from zoo.weights import manifest, resolve_weights
 
-    with Progress(total=1, desc=f"export {fmt}", unit="model"):
-        if fmt == "keras":
-            record = manifest().get(model_name)
-            if record is not None:
-                shutil.copyfile(resolve_weights(record, model_name), out_path)
-            else:
-                load(model_name).save(out_path)
+    bar = Progress(total=1, desc=f"export {fmt}", unit="model")
+    if fmt == "keras":
+        record = manifest().get(model_name)
+        if record is not None:
+            shutil.copyfile(resolve_weights(record, model_name), out_path)
         else:
-            import importlib.util
+            load(model_name).save(out_path)
+    else:
+        import importlib.util
 
-            if importlib.util.find_spec("tensorflow") is None:
-                raise ZooError("tf_saved_model export needs TensorFlow installed")
-            load(model_name).export(out_path, format="tf_saved_model")
+        if importlib.util.find_spec("tensorflow") is None:
+            raise ZooError("tf_saved_model export needs TensorFlow installed")
+        load(model_name).export(out_path, format="tf_saved_model")
+    bar.update(1)
+    bar.close()
     click.echo(f"wrote {Path(out_path)}")
 
 
