@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import logging
 
 import numpy as np
@@ -101,18 +100,29 @@ def test_yolo_list_names_and_txt_split(tmp_path):
     assert [s.image_path.name for s in ds] == ["t1.jpg", "v1.png"]
 
 
-def test_yolo_without_pyyaml(tmp_path, monkeypatch):
-    make_yolo(tmp_path)
-    real_import = builtins.__import__
-
-    def no_yaml(name, *args, **kwargs):
-        if name == "yaml":
-            raise ImportError("no yaml")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_yaml)
+def test_yolo_yaml_forms_read_by_pyyaml(tmp_path):
+    """Block lists, quoted names with colons and comments: what ultralytics files use."""
+    text = (
+        "# comment\npath: .   # trailing\ntrain:\n  - images/train\nval: 'images/val'\n"
+        'nc: 2\nnames: {0: cat, 1: "hot dog: big"}\n'
+    )
+    make_yolo(tmp_path, text)
     ds = read_yolo(tmp_path)
-    assert ds.class_names == ["cat", "hot dog"] and len(ds) == 3
+    assert ds.class_names == ["cat", "hot dog: big"] and len(ds) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("names: [cat\ntrain: a\n", "not valid YAML"),
+        ("- just\n- a list\n", "expected a YAML mapping"),
+    ],
+)
+def test_yolo_bad_yaml_is_named(tmp_path, text, expected):
+    make_yolo(tmp_path, text)
+    with pytest.raises(DataError, match=expected) as info:
+        read_yolo(tmp_path)
+    assert "data.yaml" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_autodetect_and_combine(tmp_path):

@@ -9,6 +9,7 @@ from zoo.segmentation.overlay import (
     CAMVID_PALETTE,
     colorize,
     draw_legend,
+    legend_band,
     overlay,
     palette_for,
     voc_palette,
@@ -73,3 +74,24 @@ def test_legend_in_columns_for_small_images():
     out = draw_legend(image, entries)
     assert out.shape == image.shape and out.any()
     assert not image.any()  # the input is not modified
+
+
+def test_legend_below_hides_nothing():
+    image = np.full((120, 160, 3), 90, np.uint8)
+    mask = np.zeros((120, 160), np.int32)
+    mask[:, 80:] = 8
+    plain = overlay(image, mask, list(CAMVID_CLASSES), alpha=0.5, legend=False)
+    out = overlay(image, mask, list(CAMVID_CLASSES), alpha=0.5, legend="below")
+    assert out.shape[1:] == (160, 3) and out.shape[0] > 120
+    np.testing.assert_array_equal(out[:120], plain)  # the picture is untouched
+    band = out[120:].reshape(-1, 3)
+    assert (band == CAMVID_PALETTE[8]).all(axis=1).any()  # Car's swatch
+    assert (band == CAMVID_PALETTE[0]).all(axis=1).any()  # Sky's swatch
+    assert not (band == CAMVID_PALETTE[3]).all(axis=1).any()  # Road is absent
+
+
+def test_legend_band_wraps_rows():
+    entries = [(f"class {i}", tuple(int(v) for v in voc_palette(21)[i])) for i in range(1, 21)]
+    narrow, wide = legend_band(120, entries), legend_band(1200, entries)
+    assert narrow.shape[1] == 120 and wide.shape[1] == 1200
+    assert narrow.shape[0] > wide.shape[0]

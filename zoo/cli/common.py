@@ -50,11 +50,16 @@ def load_model(name: str, task: str):
 
 
 def default_model(task: str) -> str:
-    """The default trained model of a task (first manifest record of that task)."""
+    """The default trained model of a task: the record marked ``"default": true``, else the
+    first record of that task not marked ``"default": false``."""
     from zoo.weights import manifest
 
-    for name, record in manifest().items():
-        if record.get("task") == task and record.get("default", True):
+    records = [(n, r) for n, r in manifest().items() if r.get("task") == task]
+    for name, record in records:
+        if record.get("default") is True:
+            return name
+    for name, record in records:
+        if record.get("default", True):
             return name
     raise ZooError(f"no trained {task} model in the manifest; pass --model NAME|PATH")
 
@@ -81,3 +86,28 @@ def report(problems: list[str]) -> None:
     """Print each problem as one line on stderr."""
     for line in problems:
         click.echo(f"zoo: error: {line}", err=True)
+
+
+def collect_media(inputs: Iterable[str]) -> tuple[list[Path], list[Path], list[str]]:
+    """Expand files and folders into (images, videos, problems); folders may mix both."""
+    from zoo.video import VIDEO_SUFFIXES, is_video
+
+    expanded: list[str] = []
+    problems: list[str] = []
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES
+            )
+            if not found:
+                problems.append(f"{path}: no images or videos in this folder")
+            expanded += [str(p) for p in found]
+        else:
+            expanded.append(raw)
+    files, missing = collect_images(expanded)
+    return (
+        [p for p in files if not is_video(p)],
+        [p for p in files if is_video(p)],
+        problems + missing,
+    )

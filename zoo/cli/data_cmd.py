@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from zoo.progress import quiet_option
+
 
 def _looks_like_segmentation(root: Path) -> bool:
     names = {p.name for p in root.iterdir()} if root.is_dir() else set()
@@ -29,6 +31,7 @@ def data():
     default="auto",
     show_default=True,
 )
+@quiet_option
 def check(root, split, num_classes, task):
     """Check a dataset folder; prints one line per problem, naming the file."""
     root_path = Path(root)

@@ -1,7 +1,8 @@
-"""``zoo detect``: find objects in images; annotated copies and a JSON list of detections.
+"""``zoo detect``: find objects in images and videos; annotated copies and JSON detections.
 
 Example:
     $ zoo detect photos/ --model yolo-fastest.keras --out detections/ --json dets.json
+    $ zoo detect street.mp4 --every 2 --out detections/
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from zoo.cli.common import collect_images, default_model, load_model, report
+from zoo.cli.common import collect_media, default_model, load_model, report
+from zoo.progress import Progress, quiet_option
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -40,7 +42,7 @@ def _record(path: Path, image, det: dict, class_names: list[str]) -> dict:
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="IMAGES_OR_FOLDERS...")
+@click.argument("inputs", nargs=-1, required=True, metavar="IMAGES_VIDEOS_OR_FOLDERS...")
 @click.option(
     "--model",
     "model_name",
@@ -63,23 +65,34 @@ def _record(path: Path, image, det: dict, class_names: list[str]) -> dict:
 )
 @click.option("--max-det", default=100, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 256))
-def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_size):
-    """Detect objects in images: annotated copies and/or a JSON list of detections.
+@click.option(
+    "--every",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 100000),
+    help="Videos: keep one frame in N (the output video's frame rate is divided by N).",
+)
+@quiet_option
+def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_size, every):
+    """Detect objects in images and videos (mp4, avi, mov, mkv): annotated copies and/or JSON.
 
     The JSON is a list of {"image", "width", "height", "detections": [{"class", "class_id",
-    "score", "box": [x1, y1, x2, y2]}]} in the images' own pixels. Unreadable images are
-    named on stderr; the rest are still processed and the exit status is non-zero at the end.
+    "score", "box": [x1, y1, x2, y2]}]} in the images' own pixels; a video gives one record per
+    kept frame, {"video", "frame", "time", "width", "height", "detections"}, and an annotated
+    video of the same size, frame rate and container. Unreadable images and videos are named
+    on stderr; the rest are still processed and the exit status is non-zero at the end.
     """
     import cv2
 
+    from zoo.cli.video_infer import detect_video
     from zoo.detection.data import read_image
     from zoo.detection.draw import draw_detections
     from zoo.errors import DataError
 
-    images, problems = collect_images(inputs)
+    images, videos, problems = collect_media(inputs)
     report(problems)
     failed = bool(problems)
-    if not images:
+    if not images and not videos:
         raise click.exceptions.Exit(2)
     if out_dir is None and json_path is None:
         out_dir = "detect_out"
@@ -107,7 +120,9 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
             click.echo(line)
 
     batch = []
+    bar = Progress(total=len(images), desc="detect", unit="img")
     for path in images:
+        bar.update(1)
         try:
             image = read_image(path)
         except DataError:
@@ -120,6 +135,23 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
             batch = []
     if batch:
         run(batch)
+    bar.close()
+    for path in videos:
+        try:
+            frames, written, problem = detect_video(
+                model, path, out, conf, iou, max_det, batch_size, every, _record
+            )
+        except DataError as exc:
+            click.echo(f"zoo: error: {exc}", err=True)
+            failed = True
+            continue
+        if problem:
+            click.echo(f"zoo: error: {problem}", err=True)
+            failed = True
+        records.extend(frames)
+        found = sum(len(r["detections"]) for r in frames)
+        line = f"{path}: {len(frames)} frame(s), {found} detection(s)"
+        click.echo(line + (f" -> {written}" if written else ""))
     if json_path is not None:
         target = Path(json_path)
         target.parent.mkdir(parents=True, exist_ok=True)

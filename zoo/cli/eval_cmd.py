@@ -7,6 +7,7 @@ import json
 import click
 
 from zoo.cli.common import setup_backend
+from zoo.progress import quiet_option
 
 
 @click.command("eval")
@@ -43,6 +44,7 @@ from zoo.cli.common import setup_backend
     help="Segmentation: test-time augmentation (scales 0.75/1/1.25 and their mirrors).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object only.")
+@quiet_option
 def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_size, tta, as_json):
     """Evaluate MODEL (name or .keras path) on a dataset split.
 

@@ -10,6 +10,7 @@ import click
 
 from zoo.cli.common import setup_backend
 from zoo.errors import ZooError
+from zoo.progress import Progress, quiet_option
 
 LIST_FIELDS = ("task", "file", "sha256", "dataset", "classes", "metrics")
 
@@ -92,6 +93,7 @@ def info(model_name):
     help="Class names file, one a line (e.g. coco.names).",
 )
 @click.option("--out", "out_path", required=True, help="Output .keras file.")
+@quiet_option
 def convert(kind, cfg, weights, names, out_path):
     """Convert a Darknet CFG + WEIGHTS into a full zoo detector (.keras)."""
     setup_backend()
@@ -113,12 +115,14 @@ def convert(kind, cfg, weights, names, out_path):
 @click.option(
     "--out", "out_path", required=True, help="Output file (.keras) or folder (SavedModel)."
 )
+@quiet_option
 def export(model_name, fmt, out_path):
     """Export MODEL as a verified .keras file or a TensorFlow SavedModel for serving."""
     setup_backend()
     from zoo.api import load
     from zoo.weights import manifest, resolve_weights
 
+    bar = Progress(total=1, desc=f"export {fmt}", unit="model")
     if fmt == "keras":
         record = manifest().get(model_name)
         if record is not None:
@@ -131,6 +135,8 @@ def export(model_name, fmt, out_path):
         if importlib.util.find_spec("tensorflow") is None:
             raise ZooError("tf_saved_model export needs TensorFlow installed")
         load(model_name).export(out_path, format="tf_saved_model")
+    bar.update(1)
+    bar.close()
     click.echo(f"wrote {Path(out_path)}")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from zoo.cli.common import default_model, load_model
+from zoo.progress import quiet_option
 
 
 def _read_input(source: str) -> list[str]:
@@ -66,6 +67,7 @@ def _read_input(source: str) -> list[str]:
     type=click.Path(file_okay=False),
     help="Also write one attention heatmap PNG per sentence into this folder.",
 )
+@quiet_option
 def translate(texts, model_name, input_file, output_file, beam, batch_size, alpha, attention_dir):
     """Translate TEXT arguments, or the lines of --input, one output line per input line.
 
@@ -77,7 +79,11 @@ def translate(texts, model_name, input_file, output_file, beam, batch_size, alph
     model = load_model(model_name or default_model("translation"), "translation")
     # One physical line per input line: a newline inside an argument would break that.
     lines = [" ".join(line.splitlines()) for line in lines]
-    outputs = model.translate(lines, beam=beam, batch_size=batch_size, alpha=alpha) if lines else []
+    outputs = (
+        model.translate(lines, beam=beam, batch_size=batch_size, alpha=alpha, progress=True)
+        if lines
+        else []
+    )
     outputs = [" ".join(str(o).splitlines()) for o in outputs]
     text = "".join(f"{o}\n" for o in outputs)
     if output_file:

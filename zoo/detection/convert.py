@@ -81,12 +81,18 @@ def convert_darknet(
 
     The file is written atomically and loads with ``zoo.load(out_path)``.
     """
+    from zoo.progress import Progress
     from zoo.training.checkpoint import save_model_atomic
 
     out_path = Path(out_path)
     if out_path.suffix != ".keras":
         raise ZooError(f"{out_path}: the output file must end in .keras")
-    model = darknet_detector(cfg, weights, read_names(names_file), input_size)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    save_model_atomic(model, out_path)
+    with Progress(total=3, desc=f"convert {Path(cfg).name}", unit="step") as bar:
+        names = read_names(names_file)
+        bar.update(1)
+        model = darknet_detector(cfg, weights, names, input_size)
+        bar.update(1)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        save_model_atomic(model, out_path)
+        bar.update(1)
     return model

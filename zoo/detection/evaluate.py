@@ -22,6 +22,7 @@ import numpy as np
 from zoo.detection.data import DetectionDataset, match_classes, read_detection_dataset, read_image
 from zoo.detection.metrics import evaluate_detections
 from zoo.errors import DataError
+from zoo.progress import Progress
 
 EVAL_SETTINGS = {"conf": 0.001, "iou": 0.45, "max_det": 100}
 
@@ -48,9 +49,11 @@ def detect_dataset(model, dataset: DetectionDataset, batch_size: int = 8, **sett
     settings = {**EVAL_SETTINGS, **settings}
     detections: list[dict] = []
     paths = [s.image_path for s in dataset.samples]
-    for start in range(0, len(paths), batch_size):
-        images = [read_image(p) for p in paths[start : start + batch_size]]
-        detections += model.detect(images, batch_size=batch_size, **settings)
+    with Progress(total=len(paths), desc="eval", unit="img") as bar:
+        for start in range(0, len(paths), batch_size):
+            images = [read_image(p) for p in paths[start : start + batch_size]]
+            detections += model.detect(images, batch_size=batch_size, **settings)
+            bar.update(len(images))
     return detections
 
 

@@ -1,4 +1,4 @@
-"""Detection metrics: Pascal VOC AP50 (all-point and 11-point) and COCO AP, in numpy.
+"""Detection metrics: Pascal VOC AP50 (all-point and 11-point) in numpy, COCO AP by pycocotools.
 
 ``evaluate_detections`` scores detections against ground truth image by image:
 
@@ -6,10 +6,9 @@
   box of its class it overlaps most, a second detection of an already found box is a false
   positive, and detections on ``difficult`` boxes count neither way (the devkit's voc_eval);
 - ``ap50_voc07``: the same matches, VOC2007 11-point interpolation;
-- ``coco_ap`` (AP@[.5:.95]), ``coco_ap50``, ``coco_ap75``: COCO's protocol as pycocotools
-  computes it (area range all, at most 100 detections per image and class, 101 recall
-  points, IoU >= threshold; ``difficult`` boxes are crowd regions: they may absorb any number
-  of detections, overlap is intersection over detection area, and they count neither way);
+- ``coco_ap`` (AP@[.5:.95]), ``coco_ap50``, ``coco_ap75``: pycocotools' COCOeval, called by
+  :mod:`zoo.detection.coco_eval` (area range all, at most 100 detections per image and
+  class, 101 recall points; ``difficult`` boxes are crowd regions);
 - ``per_class_ap50``: ``{name: ap50}`` for classes with ground truth; ``n_images``.
 
 Means are over the classes with at least one non-difficult ground-truth box (NaN when none).
@@ -33,9 +32,7 @@ from typing import Any
 import numpy as np
 
 from zoo.detection.boxes import iou_matrix
-
-COCO_IOUS = np.linspace(0.5, 0.95, 10)
-COCO_RECALLS = np.linspace(0.0, 1.0, 101)
+from zoo.detection.coco_eval import coco_ap
 
 
 def _field(item: Any, name: str) -> Any:
@@ -52,17 +49,6 @@ def _boxes(item: Any) -> np.ndarray:
 def _ints(item: Any, name: str, n: int) -> np.ndarray:
     v = _field(item, name)
     return np.zeros(n, np.int64) if v is None else np.asarray(v).reshape(-1).astype(np.int64)
-
-
-def _crowd_iou(dets: np.ndarray, crowd: np.ndarray) -> np.ndarray:
-    """Intersection over detection area (pycocotools' overlap with crowd regions)."""
-    lt = np.maximum(dets[:, None, :2], crowd[None, :, :2])
-    rb = np.minimum(dets[:, None, 2:], crowd[None, :, 2:])
-    wh = np.maximum(rb - lt, 0)
-    inter = wh[..., 0] * wh[..., 1]
-    area = (dets[:, 2] - dets[:, 0]) * (dets[:, 3] - dets[:, 1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(area[:, None] > 0, inter / area[:, None], 0.0)
 
 
 def _voc_match(ious: np.ndarray, difficult: np.ndarray) -> np.ndarray:
@@ -84,37 +70,6 @@ def _voc_match(ious: np.ndarray, difficult: np.ndarray) -> np.ndarray:
     return out
 
 
-def _coco_match(ious: np.ndarray, crowd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """COCOeval.evaluateImg matching of score-sorted detections at every COCO IoU.
-
-    ``crowd`` must be sorted last (as pycocotools sorts ignored boxes). Returns
-    ``(matched, ignored)``, both bool ``(T, D)``.
-    """
-    t_count, (n_det, n_gt) = len(COCO_IOUS), ious.shape
-    matched = np.zeros((t_count, n_det), bool)
-    ignored = np.zeros((t_count, n_det), bool)
-    if n_gt == 0:
-        return matched, ignored
-    thresholds = np.minimum(COCO_IOUS, 1 - 1e-10)[:, None]
-    gt_taken = np.zeros((t_count, n_gt), bool)
-    rows = np.arange(t_count)
-    for d in range(n_det):
-        if ious[d].max() < thresholds[0, 0]:
-            continue
-        ok = (ious[d][None, :] >= thresholds) & ~(gt_taken & ~crowd[None, :])
-        for group in (~crowd, crowd):
-            cand = np.where(ok & group[None, :], ious[d][None, :], -1.0)
-            # the last of equal best overlaps, as pycocotools' loop keeps it
-            g = n_gt - 1 - cand[:, ::-1].argmax(axis=1)
-            hit = (cand[rows, g] >= 0) & ~matched[:, d]
-            matched[hit, d] = True
-            ignored[hit, d] = crowd[g[hit]]
-            gt_taken[rows[hit], g[hit]] = True
-        # a crowd match never marks the crowd box as taken for others
-        gt_taken[:, crowd] = False
-    return matched, ignored
-
-
 def _voc_ap(tp: np.ndarray, fp: np.ndarray, n_pos: int) -> tuple[float, float]:
     """(all-point AP, 11-point AP) from score-sorted tp/fp flags."""
     tp, fp = np.cumsum(tp), np.cumsum(fp)
@@ -130,23 +85,6 @@ def _voc_ap(tp: np.ndarray, fp: np.ndarray, n_pos: int) -> tuple[float, float]:
         p = prec[rec >= t]
         ap11 += (float(p.max()) if p.size else 0.0) / 11.0
     return ap, ap11
-
-
-def _coco_precision(tps: np.ndarray, fps: np.ndarray, n_pos: int) -> np.ndarray:
-    """COCOeval.accumulate: precision at the 101 recall points, ``(T, 101)``."""
-    q = np.zeros((tps.shape[0], len(COCO_RECALLS)))
-    if tps.shape[1] == 0:
-        return q
-    tp_sum = np.cumsum(tps, axis=1).astype(float)
-    fp_sum = np.cumsum(fps, axis=1).astype(float)
-    for t in range(tps.shape[0]):
-        rc = tp_sum[t] / n_pos
-        pr = tp_sum[t] / (fp_sum[t] + tp_sum[t] + np.spacing(1))
-        pr = np.maximum.accumulate(pr[::-1])[::-1]
-        inds = np.searchsorted(rc, COCO_RECALLS, side="left")
-        valid = inds < len(pr)
-        q[t, valid] = pr[inds[valid]]
-    return q
 
 
 def evaluate_detections(
@@ -175,10 +113,9 @@ def evaluate_detections(
     if len(gt_items) != len(det_items):
         raise ValueError(f"{len(gt_items)} ground-truth images but {len(det_items)} detections")
     n_classes = len(class_names)
-    # per class: lists over images of (scores, voc flags, coco matched, coco ignored)
     voc: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(n_classes)]
-    coco: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in range(n_classes)]
     n_pos = np.zeros(n_classes, np.int64)
+    truth, found = [], []
     for gt, det in zip(gt_items, det_items, strict=True):
         g_boxes = _boxes(gt)
         g_labels = _ints(gt, "labels", len(g_boxes))
@@ -191,25 +128,19 @@ def evaluate_detections(
             bad = (labels < 0) | (labels >= n_classes)
             if bad.any():
                 raise ValueError(f"{what} label {labels[bad][0]} outside the {n_classes} classes")
+        truth.append({"boxes": g_boxes, "labels": g_labels, "difficult": g_diff})
+        found.append({"boxes": d_boxes, "scores": d_scores, "labels": d_labels})
         np.add.at(n_pos, g_labels[~g_diff], 1)
         if len(d_boxes) == 0:
             continue
         ious_all = iou_matrix(d_boxes, g_boxes)
-        crowd_all = _crowd_iou(d_boxes, g_boxes) if g_diff.any() else ious_all
         for c in np.unique(d_labels):
             gi = np.flatnonzero(g_labels == c)
             di = np.flatnonzero(d_labels == c)
             di = di[np.argsort(-d_scores[di], kind="mergesort")]
-            gd = g_diff[gi]
-            ds = d_scores[di]
-            voc[c].append((ds, _voc_match(ious_all[np.ix_(di, gi)], gd)))
-            gi = gi[np.argsort(gd, kind="mergesort")]
-            gd = g_diff[gi]
-            di, ds = di[:max_dets], ds[:max_dets]
-            ious = np.where(gd[None, :], crowd_all[np.ix_(di, gi)], ious_all[np.ix_(di, gi)])
-            coco[c].append((ds, *_coco_match(ious, gd)))
+            voc[c].append((d_scores[di], _voc_match(ious_all[np.ix_(di, gi)], g_diff[gi])))
 
-    ap50, ap07, per_class, coco_q = {}, {}, {}, []
+    ap50, ap07, per_class = {}, {}, {}
     for c in range(n_classes):
         if n_pos[c] == 0:
             continue
@@ -220,26 +151,14 @@ def evaluate_detections(
         else:
             ap50[c], ap07[c] = 0.0, 0.0
         per_class[class_names[c]] = ap50[c]
-        if coco[c]:
-            scores = np.concatenate([s for s, _, _ in coco[c]])
-            order = np.argsort(-scores, kind="mergesort")
-            matched = np.concatenate([m for _, m, _ in coco[c]], axis=1)[:, order]
-            ignored = np.concatenate([i for _, _, i in coco[c]], axis=1)[:, order]
-            tps, fps = matched & ~ignored, ~matched & ~ignored
-        else:
-            tps = fps = np.zeros((len(COCO_IOUS), 0), bool)
-        coco_q.append(_coco_precision(tps, fps, int(n_pos[c])))
 
-    def mean(values: list[float] | np.ndarray) -> float:
+    def mean(values: list[float]) -> float:
         return float(np.mean(values)) if len(values) else float("nan")
 
-    q = np.stack(coco_q) if coco_q else np.zeros((0, len(COCO_IOUS), len(COCO_RECALLS)))
     return {
         "ap50": mean(list(ap50.values())),
         "ap50_voc07": mean(list(ap07.values())),
-        "coco_ap": mean(q.reshape(-1)),
-        "coco_ap50": mean(q[:, 0].reshape(-1)),
-        "coco_ap75": mean(q[:, 5].reshape(-1)),
+        **coco_ap(truth, found, n_classes, max_dets=max_dets),
         "per_class_ap50": per_class,
         "n_images": len(gt_items),
     }

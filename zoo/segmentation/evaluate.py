@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from zoo.errors import DataError
+from zoo.progress import track
 from zoo.segmentation.data.io import read_image, read_mask
 from zoo.segmentation.data.readers import read_segmentation_dataset
 from zoo.segmentation.metrics import ConfusionMatrix, segmentation_scores
@@ -43,7 +44,8 @@ def evaluate_segmentation(
             conf.update(truth, pred)
         pending.clear()
 
-    for image_path, mask_path in zip(dataset.image_paths, dataset.mask_paths, strict=True):
+    pairs = list(zip(dataset.image_paths, dataset.mask_paths, strict=True))
+    for image_path, mask_path in track(pairs, desc=f"eval {split}", unit="img"):
         image, mask = read_image(image_path), read_mask(mask_path)
         if image.shape[:2] != mask.shape[:2]:
             raise DataError(f"{mask_path}: mask size {mask.shape[:2]} differs from the image's")

@@ -95,13 +95,15 @@ def overlay(
     alpha: float = 0.5,
     palette: np.ndarray | None = None,
     ignore_index: int | None = None,
-    legend: bool = True,
+    legend: bool | str = True,
 ) -> np.ndarray:
     """Blend the coloured ``mask`` over RGB ``image`` and draw a legend of the classes present.
 
     The mask is resized (nearest) to the image when sizes differ. Void pixels keep the image.
-    The output has the image's shape; the legend (colour swatch + name) sits top-left on a dark
-    translucent panel, in columns when it is taller than the image.
+    ``legend``: ``True`` / ``"inside"``: the output has the image's shape and the legend
+    (colour swatch + name) sits top-left on a dark translucent panel, in columns when it is
+    taller than the image (what a video frame needs); ``"below"``: the legend is a band under
+    the picture, which it then hides nothing of; ``False``: no legend.
 
     Example:
         >>> out = overlay(np.zeros((64, 64, 3), np.uint8), np.ones((64, 64), np.int32), ["a", "b"])
@@ -126,10 +128,59 @@ def overlay(
     out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     if legend:
         present = [int(c) for c in np.unique(mask[labelled]) if c < len(palette)]
-        out = draw_legend(
-            out, [(class_names[c], tuple(int(v) for v in palette[c])) for c in present]
-        )
+        entries = [(class_names[c], tuple(int(v) for v in palette[c])) for c in present]
+        if legend == "below":
+            return np.concatenate([out, legend_band(w, entries)], axis=0)
+        out = draw_legend(out, entries)
     return out
+
+
+def _font(reference: int) -> tuple[int, float, int, int]:
+    """(font, scale, thickness, line height) for a picture whose larger side is ``reference``."""
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, float(np.clip(reference / 720, 0.35, 1.2))
+    thick = max(1, round(scale * 1.5))
+    line = int(cv2.getTextSize("Ag", font, scale, thick)[0][1] * 1.9) + 2
+    return font, scale, thick, line
+
+
+def legend_band(width: int, entries: Sequence[tuple[str, tuple[int, int, int]]]) -> np.ndarray:
+    """A dark band ``width`` pixels wide holding ``(name, rgb colour)`` entries in rows.
+
+    Example:
+        >>> legend_band(200, [("road", (128, 64, 128)), ("car", (64, 0, 128))]).shape[1]
+        200
+    """
+    font, scale, thick, line = _font(max(width * 3 // 4, 1))
+    swatch, pad = line - 4, 6
+    cells = [cv2.getTextSize(n, font, scale, thick)[0][0] + swatch + 3 * pad for n, _ in entries]
+    rows: list[list[int]] = [[]]
+    x = pad
+    for k, cell in enumerate(cells):
+        if rows[-1] and x + cell > width:
+            rows.append([])
+            x = pad
+        rows[-1].append(k)
+        x += cell
+    band = np.full((len(rows) * line + 2 * pad, width, 3), 32, np.uint8)
+    for r, row in enumerate(rows):
+        x, y = pad, pad + r * line
+        for k in row:
+            name, colour = entries[k]
+            cv2.rectangle(band, (x, y + 2), (x + swatch, y + 2 + swatch), tuple(colour), -1)
+            cv2.rectangle(band, (x, y + 2), (x + swatch, y + 2 + swatch), (255, 255, 255), 1)
+            baseline = y + 2 + swatch - max(1, swatch // 6)
+            cv2.putText(
+                band,
+                name,
+                (x + swatch + pad, baseline),
+                font,
+                scale,
+                (255, 255, 255),
+                thick,
+                cv2.LINE_AA,
+            )
+            x += cells[k]
+    return band
 
 
 def draw_legend(
@@ -145,9 +196,7 @@ def draw_legend(
     if not entries:
         return out
     h, w = out.shape[:2]
-    font, scale = cv2.FONT_HERSHEY_SIMPLEX, float(np.clip(h / 720, 0.35, 1.2))
-    thick = max(1, round(scale * 1.5))
-    line = int(cv2.getTextSize("Ag", font, scale, thick)[0][1] * 1.9) + 2
+    font, scale, thick, line = _font(h)
     swatch, pad = line - 4, 4
     rows = max(1, (h - 2 * pad) // line)
     width = max(cv2.getTextSize(n, font, scale, thick)[0][0] for n, _ in entries) + swatch + 3 * pad

@@ -35,6 +35,6 @@ def evaluate_translation(
         sources, references = read_parallel_folder(path, split, src_lang, tgt_lang)
     if not sources:
         raise DataError(f"{root}: no {split} sentences")
-    hypotheses = model.translate(sources, beam=beam, batch_size=batch_size)
+    hypotheses = model.translate(sources, beam=beam, batch_size=batch_size, progress=True)
     scores = corpus_scores(hypotheses, references)
     return {**scores, "n_sentences": len(sources), "beam": beam}

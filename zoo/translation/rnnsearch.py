@@ -192,12 +192,16 @@ class RNNSearch(keras.Model):
         max_extra: int = 5,
         batch_size: int = 32,
         length_multiple: int = 8,
+        progress: bool = False,
     ) -> list[str] | list[list[str]]:
         """Translate ``texts``; one output per input (an empty input gives ``""``).
 
         With ``n_best > 1`` each output is the list of the ``n_best`` best translations. A
-        single string is taken as a list of one.
+        single string is taken as a list of one. ``progress`` shows a :mod:`zoo.progress`
+        display of the lines done.
         """
+        from zoo.progress import Progress
+
         texts = [texts] if isinstance(texts, str) else list(texts)
         tok = self._tokenizer()
         outputs: list = [[""] * n_best for _ in texts]
@@ -209,8 +213,14 @@ class RNNSearch(keras.Model):
             max_ratio=max_ratio,
             max_extra=max_extra,
         )
+        bar = Progress(len(texts), "translate", "line") if progress else None
         for i, _, row in self._decode_texts(texts, batch_size, length_multiple, **search):
             outputs[i] = tok.decode(list(row.tokens))
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.update(len(texts) - bar.count)  # the empty lines
+            bar.close()
         return [o[0] for o in outputs] if n_best == 1 else outputs
 
     def alignments(

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from zoo.detection.data.images import IMAGE_EXTENSIONS, image_size
 from zoo.detection.data.problems import Problems, clean_boxes
 from zoo.detection.data.sample import DetectionDataset, DetectionSample
-from zoo.detection.data.yaml_lite import load_yaml
 from zoo.errors import DataError
 
 SPLITS = ("train", "val", "test")
@@ -39,6 +39,30 @@ def find_data_yaml(root: Path) -> Path | None:
             return root / name
     found = sorted([*root.glob("*.yaml"), *root.glob("*.yml")]) if root.is_dir() else []
     return found[0] if len(found) == 1 else None
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """The mapping a ``data.yaml`` holds (PyYAML's ``safe_load``).
+
+    Raises :class:`DataError` naming the file when it cannot be read or parsed, or does not
+    hold a mapping.
+
+    Example:
+        >>> load_yaml(Path("data.yaml"))["names"]  # doctest: +SKIP
+        ['raccoon', 'kangaroo']
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        message = " ".join(str(exc).split())
+        raise DataError(f"{path}: not valid YAML ({message})") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: expected a YAML mapping of keys (train:, val:, names:)")
+    return data
 
 
 def label_path(image: Path) -> Path:

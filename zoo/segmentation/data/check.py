@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from zoo.errors import DataError
+from zoo.progress import track
 from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_mask
 from zoo.segmentation.data.readers import (
     CAMVID_CLASSES,
@@ -71,7 +72,7 @@ def check_segmentation_dataset(
     for s in splits:
         if s.problem:
             problems.append(s.problem)
-        for stem, image, mask in s.pairs:
+        for stem, image, mask in track(s.pairs, desc=f"check {s.name}", unit="pair"):
             if image is None and mask is None:
                 problems.append(f"{s.image_dir}: no image and no mask for {stem}")
             elif image is None:

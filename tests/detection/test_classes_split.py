@@ -1,4 +1,4 @@
-"""The YAML subset parser, class-name matching with aliases, and the stratified split."""
+"""Class-name matching with aliases, and the stratified split."""
 
 from __future__ import annotations
 
@@ -11,35 +11,6 @@ from zoo.detection.data import (
     match_classes,
     split_dataset,
 )
-from zoo.detection.data.yaml_lite import parse_yaml_subset
-
-
-def test_yaml_subset_forms():
-    text = """
-# comment
-path: ../datasets/x   # trailing comment
-train: images/train
-val:
-  - images/val1
-  - 'images/val 2'
-nc: 3
-names: {0: person, 1: "traffic light", 2: 'a: b'}
-flag: true
-none:
-"""
-    cfg = parse_yaml_subset(text)
-    assert cfg["path"] == "../datasets/x" and cfg["train"] == "images/train"
-    assert cfg["val"] == ["images/val1", "images/val 2"] and cfg["nc"] == 3
-    assert cfg["names"] == {0: "person", 1: "traffic light", 2: "a: b"}
-    assert cfg["flag"] is True and cfg["none"] is None
-    assert parse_yaml_subset("names:\n- cat\n- dog # pet\n") == {"names": ["cat", "dog"]}
-    assert parse_yaml_subset("names: ['a#1', b]") == {"names": ["a#1", "b"]}
-
-
-def test_yaml_subset_agrees_with_pyyaml():
-    yaml = pytest.importorskip("yaml")
-    text = "train: a/b\nval: [c, 'd e']\nnames:\n  0: x\n  1: y z\nnc: 2\nscale: 0.5\n"
-    assert parse_yaml_subset(text) == yaml.safe_load(text)
 
 
 @pytest.mark.parametrize(
