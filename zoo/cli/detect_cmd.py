@@ -72,7 +72,7 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
     """
     import cv2
 
-    from zoo.detection.data import read_image
+    from zoo.data.images import read_image
     from zoo.detection.draw import draw_detections
     from zoo.errors import DataError
 
@@ -110,8 +110,8 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
     for path in images:
         try:
             image = read_image(path)
-        except DataError:
-            click.echo(f"zoo: error: {path}: not a readable image (empty or corrupt)", err=True)
+        except DataError as err:
+            click.echo(f"zoo: error: {err}", err=True)
             failed = True
             continue
         batch.append((path, image))

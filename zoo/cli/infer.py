@@ -44,7 +44,8 @@ def segment(inputs, model_name, out_dir, batch_size, alpha):
     import cv2
     import numpy as np
 
-    from zoo.segmentation.data.io import read_image
+    from zoo.data.images import read_image
+    from zoo.errors import DataError
     from zoo.segmentation.overlay import overlay
 
     images, problems = collect_images(inputs)
@@ -70,10 +71,8 @@ def segment(inputs, model_name, out_dir, batch_size, alpha):
     for path in images:
         try:
             image = read_image(path)
-            if image.size == 0:
-                raise ValueError
-        except Exception:
-            click.echo(f"zoo: error: {path}: not a readable image (empty or corrupt)", err=True)
+        except DataError as err:
+            click.echo(f"zoo: error: {err}", err=True)
             failed = True
             continue
         if batch and (len(batch) == batch_size or batch[0][1].shape != image.shape):

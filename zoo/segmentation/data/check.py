@@ -16,11 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from zoo.errors import DataError
-from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_mask
+from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_image, read_mask
 from zoo.segmentation.data.readers import (
     CAMVID_CLASSES,
     CAMVID_IGNORE,
@@ -86,10 +85,10 @@ def check_segmentation_dataset(
 def _check_pair(
     image_path: Path, mask_path: Path, num_classes: int | None, ignore_index: int | None
 ) -> list[str]:
-    data = np.fromfile(image_path, np.uint8) if image_path.is_file() else np.empty(0, np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        return [f"{image_path}: unreadable image"]
+    try:
+        image = read_image(image_path)
+    except DataError as err:
+        return [str(err)]
     try:
         mask = read_mask(mask_path)
     except DataError as err:
