@@ -49,7 +49,7 @@ def test_partially_written_jpeg_keeps_what_decodes(photo, tmp_path, caplog, frac
 
 def test_partially_written_png(photo, tmp_path, caplog):
     _, rgb = photo
-    ok, png = cv2.imencode(".png", rgb[..., ::-1])
+    _, png = cv2.imencode(".png", rgb[..., ::-1])
     cut = tmp_path / "cut.png"
     cut.write_bytes(png.tobytes()[: int(png.size * 0.8)])
     with caplog.at_level(logging.WARNING, logger="zoo.data.images"):
@@ -131,7 +131,7 @@ def test_not_images_are_named(tmp_path, name, content, said):
 
 def test_folder_named_like_an_image(tmp_path):
     (tmp_path / "photo.jpg").mkdir()
-    with pytest.raises(DataError, match="photo.jpg: is a folder"):
+    with pytest.raises(DataError, match=r"photo\.jpg: is a folder"):
         read_image(tmp_path / "photo.jpg")
 
 
