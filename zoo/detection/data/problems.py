@@ -72,6 +72,10 @@ def clean_boxes(
     for i, box in enumerate(boxes):
         x1, y1, x2, y2 = (float(v) for v in box)
         what = f"box {i} ({names[i]}) [{x1:g}, {y1:g}, {x2:g}, {y2:g}]"
+        if not np.isfinite(box).all():
+            problems.fix(f"{where}: {what} is not finite; dropped")
+            keep[i] = False
+            continue
         if x2 <= x1 or y2 <= y1:
             problems.fix(f"{where}: {what} has zero area; dropped")
             keep[i] = False
