@@ -33,6 +33,7 @@ from zoo.detection.data import (
     read_detection_dataset,
     split_dataset,
 )
+from zoo.detection.data.problems import Problems
 from zoo.errors import DataError, ZooError
 from zoo.segmentation.train import resolve_data_dir
 from zoo.training.checkpoint import resume_state, standard_callbacks
@@ -59,7 +60,14 @@ def _read(data: dict, split: str | None, val: bool = False) -> DetectionDataset:
             data["tfds"], split or "train", data.get("tfds_data_dir"), data.get("cache_dir")
         )
     roots = data_roots({"roots": data["val_roots"]} if val and data.get("val_roots") else data)
-    return read_detection_dataset(roots if len(roots) > 1 else roots[0], split, classes)
+    # as zoo eval does: an unusable sample is named and left out, the rest is used
+    problems = Problems(skip_errors=True)
+    dataset = read_detection_dataset(
+        roots if len(roots) > 1 else roots[0], split, classes, problems=problems
+    )
+    if problems.errors:
+        print(f"zoo: {len(problems.errors)} sample(s) left out (named above)", file=sys.stderr)
+    return dataset
 
 
 def dataset_for_config(config: dict) -> tuple[DetectionDataset, DetectionDataset]:

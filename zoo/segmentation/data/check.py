@@ -200,4 +200,6 @@ def _by_stem(folder: Path, suffixes: tuple[str, ...], notes: list[str]) -> dict[
                 notes.append(f"{p}: is a folder, not an image")
             elif p.is_file():
                 found[p.stem] = p
+            else:
+                notes.append(f"{p}: broken link, no such file")
     return found
