@@ -126,7 +126,12 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = None) -> np.nda
             im = ImageOps.exif_transpose(im)
         except Exception:  # a malformed EXIF block: keep the stored orientation
             log.warning(f"{path}: unreadable EXIF orientation; image left as stored")
-        return _pil_to_rgb(im, path)
+        try:
+            return _pil_to_rgb(im, path)
+        except DataError:
+            raise
+        except Exception as err:  # a pixel layout Pillow opened but cannot convert
+            raise DataError(f"{path}: unreadable image (mode {im.mode}: {err})") from None
 
 
 def to_rgb(array: np.ndarray, order: str = "BGR", source: str = "frame") -> np.ndarray:

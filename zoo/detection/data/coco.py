@@ -69,10 +69,13 @@ def _image_entries(images: list, ann: Path, problems: Problems) -> dict[object, 
     entries: dict[object, dict] = {}
     seen_files: dict[str, object] = {}
     for im in images:
-        if not isinstance(im, dict) or "id" not in im or not isinstance(im["id"], int | str):
+        if not isinstance(im, dict) or not _is_id(im.get("id")):
             problems.error(f"{ann}: image entry {str(im)[:80]} has no id; skipped")
             continue
-        image_id, file_name = im["id"], str(im.get("file_name", ""))
+        image_id, file_name = im["id"], im.get("file_name")
+        if not isinstance(file_name, str) or not file_name:
+            problems.error(f"{ann}: image id {image_id!r} has no file_name text; skipped")
+            continue
         if image_id in entries:
             problems.error(
                 f"{ann}: image id {image_id!r} appears twice ({entries[image_id].get('file_name')}"
@@ -88,6 +91,10 @@ def _image_entries(images: list, ann: Path, problems: Problems) -> dict[object, 
         entries[image_id] = im
         seen_files[file_name] = image_id
     return dict(sorted(entries.items(), key=lambda kv: (str(type(kv[0])), kv[0])))
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool)
 
 
 def _is_box(box: object) -> bool:
@@ -142,7 +149,7 @@ def read_coco(
         if not isinstance(a, dict):
             problems.error(f"{ann}: annotation {a!r} is not an object")
             continue
-        if a.get("image_id") not in entries:
+        if not _is_id(a.get("image_id")) or a.get("image_id") not in entries:
             problems.error(
                 f"{ann}: annotation {a.get('id')} refers to image id {a.get('image_id')!r}, "
                 "which has no entry in 'images'"
@@ -176,7 +183,7 @@ def read_coco(
         anns = []
         for a in per_image.get(image_id, []):
             cid = a.get("category_id")
-            if cid not in cat_names:
+            if not _is_id(cid) or cid not in cat_names:
                 problems.error(f"{ann}: annotation {a.get('id')} has unknown category {cid!r}")
             elif not _is_box(a.get("bbox")):
                 problems.error(
