@@ -163,6 +163,8 @@ def to_rgb(array: np.ndarray, order: str = "BGR", source: str = "frame") -> np.n
 
 
 def _open(path: Path) -> Image.Image:
+    if "\x00" in str(path):
+        raise DataError(f"{path!s:.200}: file name holds a NUL byte")
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not an image")
     try:

@@ -32,6 +32,8 @@ def resolve_inside(
     """``folder / name`` when ``name`` is relative, has no ``..`` and (links followed) stays in
     ``root`` (default ``folder``); else :class:`DataError` naming ``where``."""
     raw = str(name)
+    if "\x00" in raw:
+        raise DataError(f"{where}: file name {raw!r} holds a NUL byte; refused")
     if raw.startswith(("/", "\\")) or _DRIVE.match(raw) or Path(raw).is_absolute():
         raise DataError(f"{where}: absolute path {raw!r} refused; name files relative to {folder}")
     if ".." in re.split(r"[\\/]", raw):

@@ -70,11 +70,11 @@ def _image_entries(images: list, ann: Path, problems: Problems) -> dict[object, 
     seen_files: dict[str, object] = {}
     for im in images:
         if not isinstance(im, dict) or not _is_id(im.get("id")):
-            problems.error(f"{ann}: image entry {str(im)[:80]} has no id; skipped")
+            problems.error(f"{ann}: image entry {str(im)[:80]} has no id")
             continue
         image_id, file_name = im["id"], im.get("file_name")
         if not isinstance(file_name, str) or not file_name:
-            problems.error(f"{ann}: image id {image_id!r} has no file_name text; skipped")
+            problems.error(f"{ann}: image id {image_id!r} has no file_name text")
             continue
         if image_id in entries:
             problems.error(
