@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from zoo.cli.common import collect_images, default_model, load_model, report
+from zoo.writable import writable_dir, writable_file
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -83,11 +84,11 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
         raise click.exceptions.Exit(2)
     if out_dir is None and json_path is None:
         out_dir = "detect_out"
+    out = writable_dir(out_dir, "--out folder") if out_dir else None  # before the model loads
+    if json_path is not None:
+        writable_file(json_path, "--json file")
     # batch norm folded into the convolutions: same detections, about twice as fast on CPU
     model = load_model(model_name or default_model("detection"), "detection").for_inference()
-    out = Path(out_dir) if out_dir else None
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
     records: list[dict] = []
 
     def run(batch):

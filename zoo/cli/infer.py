@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from zoo.cli.common import collect_images, default_model, load_model, report
+from zoo.writable import writable_dir
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -53,9 +54,8 @@ def segment(inputs, model_name, out_dir, batch_size, alpha):
     failed = bool(problems)
     if not images:
         raise click.exceptions.Exit(2)
+    out = writable_dir(out_dir, "--out folder")  # before the model loads
     model = load_model(model_name or default_model("segmentation"), "segmentation")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
 
     def run(batch):
         masks = model.segment([img for _, img in batch], batch_size=batch_size)

@@ -10,6 +10,7 @@ import click
 
 from zoo.cli.common import default_model, load_model
 from zoo.translation.long_lines import clean_line
+from zoo.writable import writable_dir, writable_file
 
 
 def _read_input(source: str) -> tuple[list[str], list[str]]:
@@ -96,6 +97,10 @@ def translate(texts, model_name, input_file, output_file, beam, batch_size, alph
         lines, problems = _read_input(input_file or "-")
     for line in problems:
         click.echo(f"zoo translate: warning: {line}", err=True)
+    if output_file:  # refused before the model loads and the lines are translated
+        writable_file(output_file, "--output file")
+    if attention_dir:
+        writable_dir(attention_dir, "--attention folder")
     model = load_model(model_name or default_model("translation"), "translation")
     # One physical line per input line: a newline inside an argument would break that.
     lines = [" ".join(line.splitlines()) for line in lines]

@@ -39,6 +39,7 @@ from zoo.segmentation.train import resolve_data_dir
 from zoo.training.checkpoint import resume_state, standard_callbacks
 from zoo.training.recipe import write_json_atomic
 from zoo.training.schedule import make_optimizer
+from zoo.writable import writable_dir
 
 
 def data_roots(data: dict) -> list[Path]:
@@ -198,7 +199,7 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
     if train_cfg.get("mixed_precision"):
         keras.mixed_precision.set_global_policy("mixed_float16")
     run_dir = Path(train_cfg.get("out_dir", f"runs/{config.get('name', 'detection')}"))
-    run_dir.mkdir(parents=True, exist_ok=True)
+    writable_dir(run_dir, "run folder")  # refused now, not after the first epoch
 
     train_ds, val_ds = dataset_for_config(config)
     epochs = int(train_cfg.get("epochs", 100))
@@ -232,6 +233,7 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
         model.compile(optimizer=optimizer, jit_compile=train_cfg.get("jit_compile", "auto"))
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
+    train.start_at(state["epoch"])  # the data order and draws of an unbroken run
     ap = ValAPCallback(
         val_ds,
         every=int(train_cfg.get("eval_every", 5)),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from zoo.detection.data.detect import read_detection_dataset
 from zoo.detection.data.problems import Problems
-from zoo.errors import DataError
+from zoo.errors import DataError, one_line
 
 
 def check_detection_dataset(
@@ -36,5 +36,5 @@ def check_detection_dataset(
     try:
         read_detection_dataset(root, split, class_names, problems=problems)
     except DataError as e:  # the layout itself is unusable: nothing more can be checked
-        problems.lines.append(str(e))
+        problems.lines.append(one_line(str(e)))
     return problems.lines

@@ -21,7 +21,7 @@ import logging
 
 import numpy as np
 
-from zoo.errors import DataError
+from zoo.errors import DataError, one_line
 
 log = logging.getLogger("zoo.detection.data")
 
@@ -38,6 +38,7 @@ class Problems:
 
     def error(self, message: str) -> None:
         """A problem the reader cannot repair: raise when strict (unless skipping), else collect."""
+        message = one_line(message)
         if self.strict and not self.skip_errors:
             raise DataError(message)
         self.errors.append(message)
@@ -48,6 +49,7 @@ class Problems:
 
     def fix(self, message: str) -> None:
         """A problem the reader repairs: a warning when strict, else collect."""
+        message = one_line(message)
         if self.strict:
             log.warning(message)
             self.warnings.append(message)

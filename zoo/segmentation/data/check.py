@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from zoo.data.inside import check_inside
-from zoo.errors import DataError
+from zoo.errors import DataError, one_line
 from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_image, read_mask
 from zoo.segmentation.data.readers import (
     CAMVID_CLASSES,
@@ -83,7 +83,7 @@ def check_segmentation_dataset(
                 problems.append(f"{s.mask_dir}: no mask for image {stem} ({image})")
             else:
                 problems.extend(_check_pair(image, mask, num_classes, ignore_index))
-    return problems
+    return [one_line(p) for p in problems]
 
 
 def _check_pair(
