@@ -250,5 +250,6 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
         epochs=epochs,
         initial_epoch=state["epoch"],
         callbacks=callbacks,
+        shuffle=False,  # the loader shuffles, seeded per epoch; Keras' own is unseeded
         verbose=verbose,
     )

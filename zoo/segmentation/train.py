@@ -143,6 +143,7 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
         epochs=epochs,
         initial_epoch=state["epoch"],
         callbacks=callbacks,
+        shuffle=False,  # the loader shuffles, seeded per epoch; Keras' own is unseeded
         verbose=int(os.environ.get("ZOO_VERBOSE", "1")) if "ZOO_VERBOSE" in os.environ else "auto",
     )
     return history
