@@ -64,7 +64,9 @@ def raccoon_voc(zoo_data, tmp_path):
 
 def test_voc_names_leaving_the_folder_and_bad_boxes(raccoon_voc, tmp_path):
     root, names, sizes = raccoon_voc
-    a, b, c, d = names[:4]
+    a, b, c, d, e = names[:5]
+    cut = (root / "images" / e).read_bytes()
+    (root / "images" / e).write_bytes(cut[: len(cut) // 2])
     write = lambda stem, text: (root / "annotations" / f"{stem}.xml").write_text(text)  # noqa: E731
     write("good", voc_xml(a, sizes[a], [(10, 10, 60, 60)]))
     write("climb", voc_xml("../../secret.jpg", (10, 10), [(1, 1, 5, 5)]))
@@ -75,6 +77,7 @@ def test_voc_names_leaving_the_folder_and_bad_boxes(raccoon_voc, tmp_path):
     write("zero", voc_xml(c, sizes[c], [(30, 30, 30, 80), (5, 5, 40, 40)]))
     write("size", voc_xml(d, (9999, 7777), [(5, 5, 40, 40)]))
     write("gone", voc_xml("missing.jpg", (10, 10), [(1, 1, 5, 5)]))
+    write("cut", voc_xml(e, sizes[e], [(5, 5, 40, 40)]))
     code, lines = zoo_data_check(root)
     assert code == 1
     text = "\n".join(lines)
@@ -86,6 +89,7 @@ def test_voc_names_leaving_the_folder_and_bad_boxes(raccoon_voc, tmp_path):
         "zero.xml": "zero area",
         "size.xml": "states size 9999x7777",
         "gone.xml": "missing.jpg not found",
+        e: "partially written JPEG",
     }
     for file, said in expected.items():
         assert any(file in line and said in line for line in lines), (file, text)
@@ -95,14 +99,15 @@ def test_voc_names_leaving_the_folder_and_bad_boxes(raccoon_voc, tmp_path):
     # the strict reader refuses, naming the annotation
     with pytest.raises(DataError, match=r"absolute\.xml: absolute path"):
         read_detection_dataset(root)
-    # evaluation and training keep the same four usable samples, clipped and dropped alike
+    # evaluation and training keep the same five usable samples (the cut JPEG decoded),
+    # boxes clipped and dropped alike
     evaluated = load_eval_dataset(root, None, Problems(skip_errors=True))
     evaluated.samples.sort(key=lambda s: s.image_path.name)
     config = {"data": {"roots": [str(root)], "val_fraction": 0.25, "split_seed": 0}}
     train, val = dataset_for_config(config)
     trained = sorted(train.samples + val.samples, key=lambda s: s.image_path.name)
     assert [s.image_path.name for s in evaluated.samples] == [s.image_path.name for s in trained]
-    assert {s.image_path.name for s in evaluated.samples} == {a, b, c, d}
+    assert {s.image_path.name for s in evaluated.samples} == {a, b, c, d, e}
     for x, y in zip(evaluated.samples, trained, strict=True):
         assert np.array_equal(x.boxes, y.boxes)
     by_name = {s.image_path.name: s for s in evaluated.samples}

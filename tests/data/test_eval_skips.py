@@ -81,3 +81,44 @@ def test_segmentation_eval_skips_and_goes_on(zoo_data, tmp_path):
     assert len(scores["skipped"]) == 1 and images[1].name in scores["skipped"][0]
     assert f"{images[0].name}: partially written" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_segment_decodes_a_cut_jpeg_and_names_the_rest(zoo_data, tmp_path):
+    """zoo segment: a JPEG cut to 93% gets its mask; HTML, empty and folder 'images' are named."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    source = sorted((zoo_data / "camvid" / "val").glob("*.jpg"))[0]
+    data = source.read_bytes()
+    (photos / "cut.JPG").write_bytes(data[: int(len(data) * 0.93)])
+    (photos / "page.jpg").write_text("<html><body>moved</body></html>")
+    (photos / "empty.png").write_bytes(b"")
+    (photos / "album.jpg").mkdir()
+    out = tmp_path / "masks"
+    result = run_zoo("segment", str(photos), "--out", str(out))
+    assert result.returncode == 1, result.stderr
+    assert (out / "cut.png").is_file()
+    import cv2
+
+    assert cv2.imread(str(out / "cut.png"), cv2.IMREAD_UNCHANGED).shape == (360, 480)
+    err = result.stderr
+    assert "cut.JPG: partially written JPEG" in err
+    assert "page.jpg: unreadable image: the file is an HTML page" in err
+    assert "empty.png: unreadable image: empty file" in err
+    assert "album.jpg: is a folder, not an image" in err
+    assert "Traceback" not in err
+
+
+def test_pixel_limit_flag_reaches_data_check(tmp_path):
+    from PIL import Image
+
+    root = tmp_path / "shapes"
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    Image.new("RGB", (100, 80)).save(root / "images" / "a.png")
+    Image.new("L", (100, 80)).save(root / "masks" / "a.png")
+    (root / "classes.txt").write_text("background\n")
+    args = ["data", "check", str(root), "--task", "segmentation"]
+    assert run_zoo(*args).returncode == 0
+    limited = run_zoo("--max-image-pixels", "1000", *args)
+    assert limited.returncode == 1
+    assert "a.png: 100x80 image is 0.0 megapixels, over the limit of 0.001" in limited.stdout

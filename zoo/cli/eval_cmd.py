@@ -95,9 +95,9 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
     else:
         for key, value in scores.items():
             click.echo(f"{key}: {value}")
-    used = scores.get("n_images", scores.get("n_sentences"))
-    click.echo(f"zoo eval: scored {used}, skipped {len(skipped)}", err=True)
     if skipped:
+        used = scores.get("n_images", scores.get("n_sentences"))
+        click.echo(f"zoo eval: scored {used}, skipped {len(skipped)} (see 'skipped')", err=True)
         sys.exit(1)
 
 

@@ -32,6 +32,7 @@ import logging
 import os
 import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -132,6 +133,33 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = None) -> np.nda
             raise
         except Exception as err:  # a pixel layout Pillow opened but cannot convert
             raise DataError(f"{path}: unreadable image (mode {im.mode}: {err})") from None
+
+
+@contextmanager
+def image_warnings():
+    """Collect the reader's warnings (partially written files...) as lines instead of printing
+    them, for checks that list every problem.
+
+    Example:
+        >>> with image_warnings() as lines:
+        ...     image = read_image("cut.jpg")  # doctest: +SKIP
+        >>> lines  # doctest: +SKIP
+        ['cut.jpg: partially written JPEG file; decoded what is there']
+    """
+    lines: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler, propagate = _Collect(), log.propagate
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        yield lines
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
 
 
 def to_rgb(array: np.ndarray, order: str = "BGR", source: str = "frame") -> np.ndarray:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.data.images import image_warnings
 from zoo.data.inside import check_inside
 from zoo.errors import DataError, one_line
 from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_image, read_mask
@@ -82,7 +83,9 @@ def check_segmentation_dataset(
             elif mask is None:
                 problems.append(f"{s.mask_dir}: no mask for image {stem} ({image})")
             else:
-                problems.extend(_check_pair(image, mask, num_classes, ignore_index))
+                with image_warnings() as partial:  # partially written images are named too
+                    problems.extend(_check_pair(image, mask, num_classes, ignore_index))
+                problems.extend(partial)
     return [one_line(p) for p in problems]
 
 
