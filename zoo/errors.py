@@ -21,3 +21,14 @@ class WeightsError(ZooError):
 
 class DataError(ZooError):
     """A data folder or file is unreadable or inconsistent."""
+
+
+def one_line(message: str) -> str:
+    """``message`` with line breaks and other unprintable characters escaped (``\\n``), so
+    that a file name holding them cannot split a problem over several lines.
+
+    Example:
+        >>> one_line("a.json: image a\\nb.jpg not found")
+        'a.json: image a\\\\nb.jpg not found'
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)

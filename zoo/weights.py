@@ -16,6 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -116,7 +119,9 @@ def resolve_weights(record: dict[str, Any], name: str = "") -> Path:
     """A verified local path to a record's weights file.
 
     The file is looked for in ``weights/``; a record with a ``url`` is downloaded through
-    ``keras.utils.get_file`` (checked against its sha256) into the cache.
+    ``keras.utils.get_file`` (checked against its sha256) into the cache. Processes fetching
+    the same file at once take turns (a lock file beside it); the file appears only whole and
+    verified (downloaded aside, renamed into place).
     """
     local = weights_dir() / record["file"]
     if local.is_file() or not record.get("url"):
@@ -124,25 +129,55 @@ def resolve_weights(record: dict[str, Any], name: str = "") -> Path:
     cached = cache_dir() / record["file"]
     if cached.is_file():
         return verify_file(cached, record["sha256"], name)
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with _fetch_lock(cached):  # one process fetches; the others then find its verified file
+        if not cached.is_file():
+            _fetch(record, cached, name)
+    return verify_file(cached, record["sha256"], name)
+
+
+def _fetch(record: dict[str, Any], cached: Path, name: str) -> None:
+    """Download into a private folder of the cache, verify, then rename into place: a reader
+    never sees a partial file, and an interrupted download leaves nothing behind."""
     import keras
 
-    cache_dir().mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{cached.name}.", dir=cached.parent))
     try:
         downloaded = keras.utils.get_file(
             fname=record["file"],
             origin=record["url"],
             file_hash=record["sha256"],
             hash_algorithm="sha256",
-            cache_dir=str(cache_dir()),
+            cache_dir=str(staging),
             cache_subdir=".",
         )
+        verify_file(Path(downloaded), record["sha256"], name)
+        os.replace(downloaded, cached)
+    except WeightsError:
+        raise
     except Exception as exc:  # network errors and hash mismatches alike
-        cached.unlink(missing_ok=True)  # a refused download must not block the next try
         raise WeightsError(
             f"{cached}: could not download {record['url']} ({exc}); check the network, or put "
             "the file there by hand"
         ) from exc
-    return verify_file(Path(downloaded), record["sha256"], name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _fetch_lock(cached: Path):
+    """An exclusive lock on ``.<file>.lock`` beside ``cached`` (no-op where fcntl is absent)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the atomic rename alone keeps the cached file whole
+        yield
+        return
+    with open(cached.with_name(f".{cached.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_manifest(records: dict[str, dict[str, Any]]) -> Path:

@@ -13,7 +13,7 @@ from foundation.helpers import (
     gradients,
     random_image,
 )
-from zoo.backbones import BACKBONE_PREPROCESSING, create_backbone
+from zoo.backbones import BACKBONE_PREPROCESSING, BACKBONES, create_backbone
 from zoo.backbones.vgg16 import TOP_FILE, load_vgg16_imagenet, vgg16
 from zoo.errors import WeightsError, ZooError
 
@@ -72,7 +72,7 @@ def test_vgg16_without_fc_layers():
 def test_unknown_backbone():
     with pytest.raises(ZooError, match="unknown backbone"):
         create_backbone("resnet1000")
-    assert set(BACKBONE_PREPROCESSING) == {"litenet", "vgg16"}
+    assert set(BACKBONE_PREPROCESSING) == set(BACKBONES) == {"darknet", "litenet", "vgg16"}
 
 
 def _write_keras_applications_h5(path, layers: dict[str, list[np.ndarray]]) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import os
 import shutil
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +21,7 @@ from zoo.errors import WeightsError, ZooError
 from zoo.weights import manifest, resolve_weights, sha256_of, verify_file, write_manifest
 
 pytestmark = pytest.mark.model
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _weights_by_path(model) -> dict[str, np.ndarray]:
@@ -283,3 +289,73 @@ def test_download_failure_is_a_weights_error(weights_env, served):
     remote_file.unlink()
     with pytest.raises(WeightsError, match="could not download"):
         _create(weights_env.name, weights="default")
+
+
+class _SlowServer(_Server):
+    """A loopback server sending files in small, slow pieces, so two downloads overlap."""
+
+    def __init__(self, folder):
+        super().__init__(folder)
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        outer = self
+
+        class Slow(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append(self.path)
+                data = (folder / self.path.lstrip("/")).read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                for start in range(0, len(data), 1 << 14):
+                    self.wfile.write(data[start : start + (1 << 14)])
+                    time.sleep(0.02)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+
+def test_two_processes_fetching_at_once_leave_one_good_file(weights_env, tmp_path, monkeypatch):
+    """Two processes resolve the same remote weights at the same moment: both get the verified
+    file, the cache holds it once, whole, and nothing half-written is left beside it."""
+    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    shutil.move(weights_env.path, remote / weights_env.path.name)
+    server = _SlowServer(remote)
+    try:
+        record = dict(weights_env.record, url=f"{server.url}/{weights_env.path.name}")
+        write_manifest({weights_env.name: record})
+        code = (
+            "import sys; from zoo.weights import manifest, resolve_weights; "
+            f"print(resolve_weights(manifest()[{weights_env.name!r}]))"
+        )
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", code],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=300) for p in procs]
+    finally:
+        server.close()
+    cached = weights_env.cache / weights_env.path.name
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert out.strip().splitlines()[-1] == str(cached)
+    assert file_sha256(cached) == weights_env.record["sha256"]
+    assert len(server.requests) == 1, "the second process must wait and reuse the first's file"
+    leftovers = [p.name for p in weights_env.cache.iterdir() if p != cached]
+    assert leftovers == [f".{cached.name}.lock"], leftovers

@@ -62,8 +62,16 @@ class ZooGroup(click.Group):
 
 @click.group(cls=ZooGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="zoo", prog_name="zoo")
-def main() -> None:
+@click.option(
+    "--max-image-pixels",
+    type=click.IntRange(1),
+    default=None,
+    help="Largest image decoded, width x height [default: $ZOO_MAX_IMAGE_PIXELS or 50000000].",
+)
+def main(max_image_pixels: int | None) -> None:
     """zoo: FCN segmentation, YOLO detection and RNNsearch translation in Keras 3."""
+    if max_image_pixels is not None:
+        os.environ["ZOO_MAX_IMAGE_PIXELS"] = str(max_image_pixels)
 
 
 def _register() -> None:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import click
 
+from zoo.data.images import IMAGE_SUFFIXES
 from zoo.errors import ZooError
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 def setup_backend() -> None:

@@ -16,6 +16,7 @@ import click
 
 from zoo.cli.common import collect_media, default_model, load_model, report
 from zoo.progress import Progress, quiet_option
+from zoo.writable import writable_dir, writable_file
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -85,7 +86,7 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
     import cv2
 
     from zoo.cli.video_infer import detect_video
-    from zoo.detection.data import read_image
+    from zoo.data.images import read_image
     from zoo.detection.draw import draw_detections
     from zoo.errors import DataError
 
@@ -96,11 +97,11 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
         raise click.exceptions.Exit(2)
     if out_dir is None and json_path is None:
         out_dir = "detect_out"
+    out = writable_dir(out_dir, "--out folder") if out_dir else None  # before the model loads
+    if json_path is not None:
+        writable_file(json_path, "--json file")
     # batch norm folded into the convolutions: same detections, about twice as fast on CPU
     model = load_model(model_name or default_model("detection"), "detection").for_inference()
-    out = Path(out_dir) if out_dir else None
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
     records: list[dict] = []
 
     def run(batch):
@@ -125,8 +126,8 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
         bar.update(1)
         try:
             image = read_image(path)
-        except DataError:
-            click.echo(f"zoo: error: {path}: not a readable image (empty or corrupt)", err=True)
+        except DataError as err:
+            click.echo(f"zoo: error: {err}", err=True)
             failed = True
             continue
         batch.append((path, image))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -52,16 +53,24 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
     matrix over the split, original resolution, void ignored). Detection: ap50 (VOC all-point),
     ap50_voc07, coco_ap, coco_ap50, coco_ap75, per_class_ap50, n_images (scores down to 0.001).
     Translation: bleu, chrf, signature (sacreBLEU, detokenised, cased, 13a), n_sentences, beam.
+    A sample that cannot be used (unreadable image, missing file) is named on stderr and left
+    out; ``skipped`` lists them, and the exit status is 1 when any was skipped.
     """
     setup_backend()
     from zoo.api import load
 
     data_dir = data_dirs[0]
     task_data = None
+    read_skipped: list[str] = []
     if len(data_dirs) > 1 or val_fraction:
         from zoo.detection.data import read_detection_dataset, split_dataset
+        from zoo.detection.data.problems import Problems
 
-        task_data = read_detection_dataset(list(data_dirs) if len(data_dirs) > 1 else data_dir)
+        problems = Problems(skip_errors=True)
+        task_data = read_detection_dataset(
+            list(data_dirs) if len(data_dirs) > 1 else data_dir, problems=problems
+        )
+        read_skipped = problems.errors
         if val_fraction:
             task_data = split_dataset(task_data, val_fraction, split_seed)[
                 1 if split == "val" else 0
@@ -88,11 +97,17 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
         scores = evaluate_translation(model, data_dir, split, beam=beam, batch_size=batch_size)
     else:
         raise click.UsageError(f"{model_name}: not a zoo task model")
+    skipped = read_skipped + scores.pop("skipped", [])
+    scores["skipped"] = skipped
     if as_json:
         click.echo(json.dumps(scores))
     else:
         for key, value in scores.items():
             click.echo(f"{key}: {value}")
+    if skipped:
+        used = scores.get("n_images", scores.get("n_sentences"))
+        click.echo(f"zoo eval: scored {used}, skipped {len(skipped)} (see 'skipped')", err=True)
+        sys.exit(1)
 
 
 COMMANDS = [eval_]

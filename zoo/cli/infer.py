@@ -10,6 +10,7 @@ import click
 
 from zoo.cli.common import collect_media, default_model, load_model, report
 from zoo.progress import Progress, quiet_option
+from zoo.writable import writable_dir
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -70,8 +71,8 @@ def segment(inputs, model_name, out_dir, batch_size, alpha, every, json_path, tt
     import numpy as np
 
     from zoo.cli.video_infer import segment_video
+    from zoo.data.images import read_image
     from zoo.errors import DataError
-    from zoo.segmentation.data.io import read_image
     from zoo.segmentation.overlay import overlay
 
     images, videos, problems = collect_media(inputs)
@@ -79,9 +80,8 @@ def segment(inputs, model_name, out_dir, batch_size, alpha, every, json_path, tt
     failed = bool(problems)
     if not images and not videos:
         raise click.exceptions.Exit(2)
+    out = writable_dir(out_dir, "--out folder")  # before the model loads
     model = load_model(model_name or default_model("segmentation"), "segmentation")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
 
     def run(batch):
         extra = {"tta": True} if tta else {}
@@ -100,10 +100,8 @@ def segment(inputs, model_name, out_dir, batch_size, alpha, every, json_path, tt
         bar.update(1)
         try:
             image = read_image(path)
-            if image.size == 0:
-                raise ValueError
-        except Exception:
-            click.echo(f"zoo: error: {path}: not a readable image (empty or corrupt)", err=True)
+        except DataError as err:
+            click.echo(f"zoo: error: {err}", err=True)
             failed = True
             continue
         if batch and (len(batch) == batch_size or batch[0][1].shape != image.shape):

@@ -10,21 +10,35 @@ import click
 
 from zoo.cli.common import default_model, load_model
 from zoo.progress import quiet_option
+from zoo.translation.long_lines import clean_line
+from zoo.writable import writable_dir, writable_file
 
 
-def _read_input(source: str) -> list[str]:
+def _read_input(source: str) -> tuple[list[str], list[str]]:
+    """The lines of ``source`` (a file or ``-``), cleaned, and one problem line per line
+    that held invalid UTF-8, NUL bytes or control characters (named by line number)."""
     if source == "-":
-        data = sys.stdin.buffer.read()
+        data, name = sys.stdin.buffer.read(), "<stdin>"
     else:
         path = Path(source)
         if not path.is_file():
             raise click.BadParameter(f"{source}: no such file", param_hint="--input")
-        data = path.read_bytes()
-    text = data.decode("utf-8", errors="replace")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.rstrip("\r") for line in lines]
+        data, name = path.read_bytes(), source
+    raw = data.split(b"\n")
+    if raw and raw[-1] == b"":
+        raw.pop()
+    lines, problems = [], []
+    for number, line in enumerate(raw, 1):
+        try:
+            text, found = line.decode("utf-8"), []
+        except UnicodeDecodeError:
+            text, found = line.decode("utf-8", errors="replace"), ["invalid UTF-8 (replaced)"]
+        text, removed = clean_line(text.rstrip("\r"))
+        found += [f"{what} removed" for what in removed]
+        if found:
+            problems.append(f"{name}:{number}: {', '.join(found)}")
+        lines.append(text)
+    return lines, problems
 
 
 @click.command()
@@ -71,11 +85,24 @@ def _read_input(source: str) -> list[str]:
 def translate(texts, model_name, input_file, output_file, beam, batch_size, alpha, attention_dir):
     """Translate TEXT arguments, or the lines of --input, one output line per input line.
 
-    Empty lines stay empty; very long lines are cut to the model's limit (said once on stderr).
+    Empty lines stay empty; a line longer than the model's window is split at sentence ends,
+    translated piece by piece and joined back. Invalid UTF-8, NUL bytes and control characters
+    are named on stderr with their line numbers and cleaned; the rest is translated, and the
+    exit status is 1 at the end.
     """
     if texts and input_file:
         raise click.UsageError("give TEXT arguments or --input, not both")
-    lines = list(texts) if texts else _read_input(input_file or "-")
+    problems: list[str] = []
+    if texts:
+        lines = list(texts)
+    else:
+        lines, problems = _read_input(input_file or "-")
+    for line in problems:
+        click.echo(f"zoo translate: warning: {line}", err=True)
+    if output_file:  # refused before the model loads and the lines are translated
+        writable_file(output_file, "--output file")
+    if attention_dir:
+        writable_dir(attention_dir, "--attention folder")
     model = load_model(model_name or default_model("translation"), "translation")
     # One physical line per input line: a newline inside an argument would break that.
     lines = [" ".join(line.splitlines()) for line in lines]
@@ -99,6 +126,8 @@ def translate(texts, model_name, input_file, output_file, beam, batch_size, alph
 
         written = write_attention_plots(model.alignments(lines, beam=beam), attention_dir)
         click.echo(f"wrote {len(written)} attention plots to {attention_dir}", err=True)
+    if problems:
+        sys.exit(1)
 
 
 COMMANDS = [translate]

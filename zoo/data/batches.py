@@ -13,6 +13,9 @@ Example:
     ...         return ids ** 2
     >>> Squares(list(range(5)), batch_size=2)[2]
     array([16])
+
+A resumed run calls :meth:`start_at` with the epochs already done, so it draws the same order
+and augmentations as a run that was never interrupted.
 """
 
 from __future__ import annotations
@@ -81,6 +84,15 @@ class EpochBatches(keras.utils.PyDataset):
             with self._lock:
                 self._cache[i] = item
         return item
+
+    def start_at(self, epoch: int) -> None:
+        """Continue at ``epoch`` (epochs done): the order and draws an unbroken run would use.
+
+        Example:
+            >>> loader.start_at(3)  # doctest: +SKIP
+        """
+        self.epoch = int(epoch)
+        self._order = self._make_order()
 
     def on_epoch_end(self) -> None:
         """Advance the epoch: new shuffle order and new augmentation draws."""

@@ -33,11 +33,13 @@ from zoo.detection.data import (
     read_detection_dataset,
     split_dataset,
 )
+from zoo.detection.data.problems import Problems
 from zoo.errors import DataError, ZooError
 from zoo.segmentation.train import resolve_data_dir
 from zoo.training.checkpoint import resume_state, standard_callbacks
 from zoo.training.recipe import write_json_atomic
 from zoo.training.schedule import make_optimizer
+from zoo.writable import writable_dir
 
 
 def data_roots(data: dict) -> list[Path]:
@@ -59,7 +61,14 @@ def _read(data: dict, split: str | None, val: bool = False) -> DetectionDataset:
             data["tfds"], split or "train", data.get("tfds_data_dir"), data.get("cache_dir")
         )
     roots = data_roots({"roots": data["val_roots"]} if val and data.get("val_roots") else data)
-    return read_detection_dataset(roots if len(roots) > 1 else roots[0], split, classes)
+    # as zoo eval does: an unusable sample is named and left out, the rest is used
+    problems = Problems(skip_errors=True)
+    dataset = read_detection_dataset(
+        roots if len(roots) > 1 else roots[0], split, classes, problems=problems
+    )
+    if problems.errors:
+        print(f"zoo: {len(problems.errors)} sample(s) left out (named above)", file=sys.stderr)
+    return dataset
 
 
 def dataset_for_config(config: dict) -> tuple[DetectionDataset, DetectionDataset]:
@@ -190,7 +199,7 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
     if train_cfg.get("mixed_precision"):
         keras.mixed_precision.set_global_policy("mixed_float16")
     run_dir = Path(train_cfg.get("out_dir", f"runs/{config.get('name', 'detection')}"))
-    run_dir.mkdir(parents=True, exist_ok=True)
+    writable_dir(run_dir, "run folder")  # refused now, not after the first epoch
 
     train_ds, val_ds = dataset_for_config(config)
     epochs = int(train_cfg.get("epochs", 100))
@@ -224,6 +233,7 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
         model.compile(optimizer=optimizer, jit_compile=train_cfg.get("jit_compile", "auto"))
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
+    train.start_at(state["epoch"])  # the data order and draws of an unbroken run
     ap = ValAPCallback(
         val_ds,
         every=int(train_cfg.get("eval_every", 5)),
@@ -240,5 +250,6 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
         epochs=epochs,
         initial_epoch=state["epoch"],
         callbacks=callbacks,
+        shuffle=False,  # the loader shuffles, seeded per epoch; Keras' own is unseeded
         verbose=verbose,
     )

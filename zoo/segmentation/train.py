@@ -18,6 +18,7 @@ from zoo.errors import ZooError
 from zoo.training.checkpoint import resume_state, standard_callbacks
 from zoo.training.recipe import write_json_atomic
 from zoo.training.schedule import make_optimizer
+from zoo.writable import writable_dir
 
 
 def compile_segmentation(model, optimizer, ignore_index: int | None, jit_compile="auto") -> None:
@@ -121,7 +122,7 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
     if train_cfg.get("mixed_precision"):
         keras.mixed_precision.set_global_policy("mixed_float16")
     run_dir = Path(train_cfg.get("out_dir", f"runs/{config.get('name', 'segmentation')}"))
-    run_dir.mkdir(parents=True, exist_ok=True)
+    writable_dir(run_dir, "run folder")  # refused now, not after the first epoch
     write_json_atomic(run_dir / "config.json", config)
 
     train_ds, train, val = build_loaders(config)
@@ -161,6 +162,7 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
         compile_segmentation(model, optimizer, train_ds.ignore_index, jit_compile=jit)
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
+    train.start_at(state["epoch"])  # the data order and draws of an unbroken run
     callbacks = standard_callbacks(run_dir, monitor="val_miou", mode="max", best=state["best"])
     history = model.fit(
         train,
@@ -168,6 +170,7 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
         epochs=epochs,
         initial_epoch=state["epoch"],
         callbacks=callbacks,
+        shuffle=False,  # the loader shuffles, seeded per epoch; Keras' own is unseeded
         verbose=int(os.environ.get("ZOO_VERBOSE", "1")) if "ZOO_VERBOSE" in os.environ else "auto",
     )
     return history

@@ -25,7 +25,8 @@ from zoo.translation import losses, schedule  # noqa: F401  (registered: trained
 from zoo.translation.decode import DecodeResult, beam_search, greedy_search
 from zoo.translation.decoder import AttentionGRUDecoder
 from zoo.translation.encoder import BiGRUEncoder
-from zoo.translation.tokenizer import SubwordTokenizer
+from zoo.translation.long_lines import clean_line, split_to_window
+from zoo.translation.tokenizer import SubwordTokenizer, clean_text
 
 
 @dataclass
@@ -197,14 +198,17 @@ class RNNSearch(keras.Model):
         """Translate ``texts``; one output per input (an empty input gives ``""``).
 
         With ``n_best > 1`` each output is the list of the ``n_best`` best translations. A
-        single string is taken as a list of one. ``progress`` shows a :mod:`zoo.progress`
-        display of the lines done.
+        single string is taken as a list of one. A line longer than the tokenizer's window is
+        split at sentence ends (else clauses, else word windows), the pieces translated one by
+        one and joined with spaces, so nothing of it is lost. ``progress`` shows a
+        :mod:`zoo.progress` display of the pieces done.
         """
         from zoo.progress import Progress
 
         texts = [texts] if isinstance(texts, str) else list(texts)
         tok = self._tokenizer()
-        outputs: list = [[""] * n_best for _ in texts]
+        pieces, owners = self._fit_window(texts)
+        outputs: list = [[""] * n_best for _ in pieces]
         search = dict(
             beam=beam,
             n_best=n_best,
@@ -213,15 +217,34 @@ class RNNSearch(keras.Model):
             max_ratio=max_ratio,
             max_extra=max_extra,
         )
-        bar = Progress(len(texts), "translate", "line") if progress else None
-        for i, _, row in self._decode_texts(texts, batch_size, length_multiple, **search):
+        bar = Progress(len(pieces), "translate", "line") if progress else None
+        for i, _, row in self._decode_texts(pieces, batch_size, length_multiple, **search):
             outputs[i] = tok.decode(list(row.tokens))
             if bar is not None:
                 bar.update(1)
         if bar is not None:
-            bar.update(len(texts) - bar.count)  # the empty lines
+            bar.update(len(pieces) - bar.count)  # the empty lines
             bar.close()
-        return [o[0] for o in outputs] if n_best == 1 else outputs
+        joined: list = [[[] for _ in range(n_best)] for _ in texts]
+        for owner, ranked in zip(owners, outputs, strict=True):
+            for rank, text in enumerate(ranked):
+                if text:
+                    joined[owner][rank].append(text)
+        joined = [[" ".join(parts) for parts in ranked] for ranked in joined]
+        return [o[0] for o in joined] if n_best == 1 else joined
+
+    def _fit_window(self, texts: Sequence[str]) -> tuple[list[str], list[int]]:
+        """Lines longer than the tokenizer's window split into pieces that fit (see
+        :mod:`zoo.translation.long_lines`); returns the pieces and each piece's line index."""
+        tok = self._tokenizer()
+        room = tok.max_tokens - 2  # bos and eos
+        pieces, owners = [], []
+        for i, text in enumerate(texts):
+            text = clean_line(clean_text(text))[0]
+            parts = split_to_window(text, tok.count, room) if text.strip() else [text]
+            pieces += parts or [""]
+            owners += [i] * max(len(parts), 1)
+        return pieces, owners
 
     def alignments(
         self,

@@ -228,6 +228,16 @@ class SubwordTokenizer(keras.layers.Layer):
             out.append(([BOS_ID] if add_bos else []) + list(ids) + ([EOS_ID] if add_eos else []))
         return out[0] if single else out
 
+    def count(self, text: str) -> int:
+        """Number of pieces ``text`` encodes to (no bos/eos, before any cut).
+
+        Example:
+            >>> tokenizer.count("A dog runs.")  # doctest: +SKIP
+            5
+        """
+        self._check()
+        return len(self._processor.encode(clean_text(text), out_type=int))
+
     def _strip(self, ids: Iterable[int]) -> list[int]:
         size = self.vocab_size
         kept = []

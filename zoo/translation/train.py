@@ -28,6 +28,7 @@ from zoo.translation.losses import SmoothedCrossEntropy
 from zoo.translation.rnnsearch import RNNSearch
 from zoo.translation.schedule import LinearWarmup, WarmupInverseSqrt
 from zoo.translation.tokenizer import SubwordTokenizer
+from zoo.writable import writable_dir
 
 DEFAULTS: dict = {
     # data: a Multi30k-style folder ({split}.{lang}[.gz]) or TSV files
@@ -236,7 +237,7 @@ def train_translation(
     if cfg["mixed_precision"]:
         keras.mixed_precision.set_global_policy("mixed_float16")
     out = Path(cfg["output_dir"])
-    out.mkdir(parents=True, exist_ok=True)
+    writable_dir(out, "output folder")  # refused now, not after the first epoch
     (out / "config.json").write_text(json.dumps(cfg, indent=1, default=str))
 
     train_src, train_tgt = load_pairs(cfg, "train")

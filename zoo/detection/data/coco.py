@@ -5,6 +5,9 @@ name contains ``split``; with no split, the only one). Images are looked up in
 ``images/{split}/``, ``images/``, ``{split}/`` then ``root/``. Category ids become contiguous
 labels in sorted-id order, names kept; ``iscrowd`` boxes become ``difficult`` (ignored by the
 metrics, as pycocotools does). Boxes ``x, y, w, h`` become ``x1, y1, x2, y2``.
+Named and skipped: an image entry whose id or ``file_name`` repeats an earlier one, an
+annotation whose ``image_id`` has no entry, a ``bbox`` that is not four numbers, and a
+``file_name`` that is absolute, climbs with ``..`` or links out of the dataset folder.
 
 Example:
     >>> ds = read_coco("data/coco128")  # doctest: +SKIP
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.data.inside import resolve_inside
 from zoo.detection.data.images import image_size
 from zoo.detection.data.problems import Problems, clean_boxes
 from zoo.detection.data.sample import DetectionDataset, DetectionSample
@@ -59,6 +63,49 @@ def _image_dirs(root: Path, ann: Path, split: str | None) -> list[Path]:
     return [*dirs, base / "images", base]
 
 
+def _image_entries(images: list, ann: Path, problems: Problems) -> dict[object, dict]:
+    """``images`` by id in id order; entries without an id, a repeated id or a repeated
+    ``file_name`` are named (the first entry is kept)."""
+    entries: dict[object, dict] = {}
+    seen_files: dict[str, object] = {}
+    for im in images:
+        if not isinstance(im, dict) or not _is_id(im.get("id")):
+            problems.error(f"{ann}: image entry {str(im)[:80]} has no id")
+            continue
+        image_id, file_name = im["id"], im.get("file_name")
+        if not isinstance(file_name, str) or not file_name:
+            problems.error(f"{ann}: image id {image_id!r} has no file_name text")
+            continue
+        if image_id in entries:
+            problems.error(
+                f"{ann}: image id {image_id!r} appears twice ({entries[image_id].get('file_name')}"
+                f" and {file_name}); the second entry is skipped"
+            )
+            continue
+        if file_name in seen_files:
+            problems.error(
+                f"{ann}: image {file_name} listed twice (ids {seen_files[file_name]!r} and "
+                f"{image_id!r}); the second entry is skipped"
+            )
+            continue
+        entries[image_id] = im
+        seen_files[file_name] = image_id
+    return dict(sorted(entries.items(), key=lambda kv: (str(type(kv[0])), kv[0])))
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool)
+
+
+def _is_box(box: object) -> bool:
+    return (
+        isinstance(box, list)
+        and len(box) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in box)
+        and bool(np.isfinite(np.asarray(box, np.float64)).all())
+    )
+
+
 def read_coco(
     root: Path | str,
     split: str | None = None,
@@ -80,10 +127,12 @@ def read_coco(
     try:
         data = json.loads(ann.read_text())
         images, annotations = data["images"], data.get("annotations", [])
+        if not isinstance(images, list) or not isinstance(annotations, list):
+            raise TypeError("'images' and 'annotations' must be lists")
         categories = sorted(data["categories"], key=lambda c: c["id"])
-    except (OSError, ValueError, KeyError, TypeError) as e:
+        cat_names = {c["id"]: str(c["name"]) for c in categories}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise DataError(f"{ann}: not a COCO detection file ({type(e).__name__}: {e})") from None
-    cat_names = {c["id"]: str(c["name"]) for c in categories}
     names = list(class_names) if class_names else [cat_names[c["id"]] for c in categories]
     index = {n: i for i, n in enumerate(names)}
     for cid, n in cat_names.items():
@@ -92,16 +141,33 @@ def read_coco(
             problems.error(f"{ann}: unknown class {n!r} (category {cid}; classes: {known})")
     label_of = {cid: index[n] for cid, n in cat_names.items() if n in index}
 
-    per_image: dict[int, list[dict]] = {}
+    base = ann.parent.parent if ann.parent.name == "annotations" else ann.parent
+    inside_root = root if root.is_dir() else base
+    entries = _image_entries(images, ann, problems)
+    per_image: dict[object, list[dict]] = {}
     for a in annotations:
+        if not isinstance(a, dict):
+            problems.error(f"{ann}: annotation {a!r} is not an object")
+            continue
+        if not _is_id(a.get("image_id")) or a.get("image_id") not in entries:
+            problems.error(
+                f"{ann}: annotation {a.get('id')} refers to image id {a.get('image_id')!r}, "
+                "which has no entry in 'images'"
+            )
+            continue
         per_image.setdefault(a.get("image_id"), []).append(a)
     dirs = [d for d in _image_dirs(root, ann, split) if d.is_dir()]
     samples = []
-    for im in sorted(images, key=lambda i: i["id"]):
+    for image_id, im in entries.items():
         file_name = str(im.get("file_name", ""))
-        path = next((d / file_name for d in dirs if (d / file_name).is_file()), None)
+        try:
+            candidates = [resolve_inside(d, file_name, str(ann), inside_root) for d in dirs]
+            path = next((p for p in candidates if p.is_file()), None)
+        except DataError as e:
+            problems.error(f"{e} (image id {image_id})")
+            continue
         if path is None:
-            problems.error(f"{ann}: image {file_name} (id {im['id']}) not found under {root}")
+            problems.error(f"{ann}: image {file_name} (id {image_id}) not found under {root}")
             continue
         try:
             width, height = image_size(path, decode=not problems.strict)
@@ -114,11 +180,18 @@ def read_coco(
                 f"{ann}: image {file_name} states size {stated[0]}x{stated[1]} but is "
                 f"{width}x{height}; using the real image size"
             )
-        anns = [a for a in per_image.get(im["id"], []) if a.get("category_id") in label_of]
-        for a in per_image.get(im["id"], []):
-            if a.get("category_id") not in cat_names:
-                cid = a.get("category_id")
-                problems.error(f"{ann}: annotation {a.get('id')} has unknown category {cid}")
+        anns = []
+        for a in per_image.get(image_id, []):
+            cid = a.get("category_id")
+            if not _is_id(cid) or cid not in cat_names:
+                problems.error(f"{ann}: annotation {a.get('id')} has unknown category {cid!r}")
+            elif not _is_box(a.get("bbox")):
+                problems.error(
+                    f"{ann}: annotation {a.get('id')} bbox {a.get('bbox')!r} is not "
+                    "[x, y, width, height] numbers; left out"
+                )
+            elif cid in label_of:
+                anns.append(a)
         boxes = np.array([a["bbox"] for a in anns], np.float64).reshape(-1, 4)
         boxes[:, 2:] += boxes[:, :2]
         boxes = boxes.astype(np.float32)

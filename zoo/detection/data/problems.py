@@ -1,9 +1,13 @@
-"""How readers report trouble: raise at once (reading) or collect every line (checking).
+"""How readers report trouble: raise at once (reading), skip the sample (evaluating) or
+collect every line (checking).
 
-Readers share one code path for both uses. An *error* stops a strict read with a
-:class:`DataError`; a *fix* is something the reader repairs on the way (a box clipped to the
-image, a zero-area box dropped, a stated size replaced by the real one) and becomes a warning
-of the dataset. When checking, both are collected as problems.
+Readers share one code path for all three uses. An *error* (missing or unreadable image, bad
+annotation line, unknown class) stops a strict read with a :class:`DataError`; with
+``skip_errors=True`` the sample is left out and the line is kept in ``errors`` (``zoo eval``
+lists them under ``skipped``). A *fix* is something the reader repairs on the way, the same in
+training and evaluation (a box clipped to the image, a zero-area box or one wholly outside the
+image dropped, a stated size replaced by the real one); it becomes a warning of the dataset.
+When checking, both are collected as problems.
 
 Example:
     >>> p = Problems(strict=False)
@@ -17,7 +21,7 @@ import logging
 
 import numpy as np
 
-from zoo.errors import DataError
+from zoo.errors import DataError, one_line
 
 log = logging.getLogger("zoo.detection.data")
 
@@ -25,19 +29,27 @@ log = logging.getLogger("zoo.detection.data")
 class Problems:
     """Collects problem lines; ``strict`` raises on the first error."""
 
-    def __init__(self, strict: bool = True) -> None:
+    def __init__(self, strict: bool = True, skip_errors: bool = False) -> None:
         self.strict = strict
+        self.skip_errors = skip_errors
         self.lines: list[str] = []
         self.warnings: list[str] = []
+        self.errors: list[str] = []
 
     def error(self, message: str) -> None:
-        """A problem the reader cannot repair: raise when strict, else collect."""
-        if self.strict:
+        """A problem the reader cannot repair: raise when strict (unless skipping), else collect."""
+        message = one_line(message)
+        if self.strict and not self.skip_errors:
             raise DataError(message)
-        self.lines.append(message)
+        self.errors.append(message)
+        if self.strict:
+            log.warning(f"{message}; skipped")
+        else:
+            self.lines.append(message)
 
     def fix(self, message: str) -> None:
         """A problem the reader repairs: a warning when strict, else collect."""
+        message = one_line(message)
         if self.strict:
             log.warning(message)
             self.warnings.append(message)
@@ -62,6 +74,10 @@ def clean_boxes(
     for i, box in enumerate(boxes):
         x1, y1, x2, y2 = (float(v) for v in box)
         what = f"box {i} ({names[i]}) [{x1:g}, {y1:g}, {x2:g}, {y2:g}]"
+        if not np.isfinite(box).all():
+            problems.fix(f"{where}: {what} is not finite; dropped")
+            keep[i] = False
+            continue
         if x2 <= x1 or y2 <= y1:
             problems.fix(f"{where}: {what} has zero area; dropped")
             keep[i] = False

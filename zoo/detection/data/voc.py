@@ -7,6 +7,8 @@ Layouts:
 - devkit: ``root/Annotations/*.xml``, ``root/JPEGImages/`` and, for a split,
   ``root/ImageSets/Main/{split}.txt`` listing the image ids.
 
+Every file an annotation names must lie inside ``root`` (no absolute paths, no ``..``, no
+links out; see :mod:`zoo.data.inside`); such an annotation is named and skipped.
 Coordinates are taken as written (no 1-based shift), the image's real size wins over the
 size stated in the XML (the dataset warns when they differ), and ``difficult`` is kept.
 Without ``class_names`` the classes are the sorted names found.
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.data.inside import check_inside, resolve_inside
 from zoo.detection.data.images import find_image, image_size
 from zoo.detection.data.problems import Problems, clean_boxes
 from zoo.detection.data.sample import DetectionDataset, DetectionSample
@@ -85,7 +88,7 @@ def _parse(xml: Path, problems: Problems) -> _Record | None:
     if size is not None and size.findtext("width") and size.findtext("height"):
         try:
             stated = (int(float(size.findtext("width"))), int(float(size.findtext("height"))))
-        except ValueError:
+        except (ValueError, OverflowError):
             stated = None
     rec = _Record(xml, (root.findtext("filename") or "").strip(), stated, [], [], [])
     for i, obj in enumerate(root.iter("object")):
@@ -124,23 +127,44 @@ def read_voc(
     root = Path(root)
     problems = problems or Problems(strict=True)
     ann_dir, img_dir, ids = _voc_dirs(root, split)
+    listing = root / "ImageSets" / "Main" / f"{split}.txt"
     if ids is None:
         xmls = sorted(ann_dir.glob("*.xml"))
     else:
-        xmls = [ann_dir / f"{i}.xml" for i in ids]
-        for x in xmls:
+        xmls = []
+        for i in ids:
+            try:
+                x = resolve_inside(ann_dir, f"{i}.xml", str(listing), root)
+            except DataError as e:
+                problems.error(str(e))
+                continue
             if not x.is_file():
                 problems.error(f"{x}: annotation listed in split {split!r} not found")
-        xmls = [x for x in xmls if x.is_file()]
+                continue
+            xmls.append(x)
     if not xmls:
         raise DataError(f"{ann_dir}: no .xml annotation files")
-    records = [r for r in (_parse(x, problems) for x in xmls) if r is not None]
+    inside = []
+    for x in xmls:
+        try:
+            inside.append(check_inside(root, x, str(x)))
+        except DataError as e:
+            problems.error(str(e))
+    records = [r for r in (_parse(x, problems) for x in inside) if r is not None]
 
     names = class_names or sorted({n for r in records for n in r.names})
     index = {n: i for i, n in enumerate(names)}
     samples = []
     for rec in records:
-        image = find_image(img_dir, rec.filename, rec.xml.stem)
+        try:
+            if rec.filename:  # the name the XML gives must stay inside the dataset
+                resolve_inside(img_dir, rec.filename, str(rec.xml), root)
+            image = find_image(img_dir, rec.filename, rec.xml.stem)
+            if image is not None:
+                check_inside(root, image, str(rec.xml))
+        except DataError as e:
+            problems.error(str(e))
+            continue
         if image is None:
             wanted = rec.filename or rec.xml.stem
             problems.error(f"{rec.xml}: image {wanted} not found in {img_dir}")

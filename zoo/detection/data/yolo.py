@@ -6,6 +6,8 @@ folder, a ``.txt`` list of images, or a list of those) and ``names:`` (list or `
 Each image ``.../images/x.jpg`` has its labels in ``.../labels/x.txt``: one ``class cx cy w h``
 line per box, normalised to [0, 1] (a polygon line ``class x1 y1 x2 y2 ...`` gives its
 bounding box). A missing label file means no boxes. Without ``split`` all splits are read.
+Every folder, list and image the yaml names must lie inside the yaml's folder: absolute
+paths, ``..`` and links out of it are refused (a list line or image: named and skipped).
 
 Example:
     >>> ds = read_yolo("data/mydata", split="val")  # doctest: +SKIP
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from zoo.data.inside import check_inside, resolve_inside
 from zoo.detection.data.images import IMAGE_EXTENSIONS, image_size
 from zoo.detection.data.problems import Problems, clean_boxes
 from zoo.detection.data.sample import DetectionDataset, DetectionSample
@@ -93,22 +96,29 @@ def _names(cfg: dict[str, Any], yaml_path: Path) -> list[str]:
     raise DataError(f"{yaml_path}: no 'names:' list of classes")
 
 
-def _images_of(entry: Any, base: Path, yaml_path: Path, split: str) -> list[Path]:
+def _images_of(
+    entry: Any, base: Path, yaml_path: Path, split: str, root: Path, problems: Problems
+) -> list[Path]:
+    """Images of one split entry; every path must stay inside ``root`` (the yaml's folder)."""
     items = entry if isinstance(entry, list) else [entry]
     images: list[Path] = []
     for item in items:
-        p = Path(str(item))
-        p = p if p.is_absolute() else base / p
+        p = resolve_inside(base, str(item), f"{yaml_path}: {split}", root)
         if p.is_dir():
-            images += sorted(
-                q for q in p.rglob("*") if q.suffix.lower() in IMAGE_EXTENSIONS and q.is_file()
-            )
+            for q in sorted(p.rglob("*")):
+                if q.suffix.lower() in IMAGE_EXTENSIONS and q.is_file():
+                    try:
+                        images.append(check_inside(root, q, f"{yaml_path}: {split}"))
+                    except DataError as e:
+                        problems.error(str(e))
         elif p.is_file() and p.suffix == ".txt":
-            for line in p.read_text().splitlines():
+            for number, line in enumerate(p.read_text(errors="replace").splitlines(), 1):
                 line = line.strip()
                 if line:
-                    q = Path(line)
-                    images.append(q if q.is_absolute() else (p.parent / q))
+                    try:
+                        images.append(resolve_inside(p.parent, line, f"{p}:{number}", root))
+                    except DataError as e:
+                        problems.error(str(e))
         else:
             raise DataError(f"{yaml_path}: {split}: {item} not found (looked for {p})")
     return images
@@ -118,15 +128,19 @@ def _read_labels(
     txt: Path, width: int, height: int, n_classes: int, problems: Problems
 ) -> tuple[np.ndarray, np.ndarray]:
     boxes, labels = [], []
-    for lineno, line in enumerate(txt.read_text().splitlines(), 1):
+    for lineno, line in enumerate(txt.read_text(errors="replace").splitlines(), 1):
         parts = line.split()
         if not parts:
             continue
         try:
-            cls, values = int(float(parts[0])), [float(v) for v in parts[1:]]
+            numbers = [float(v) for v in parts]
         except ValueError:
-            problems.error(f"{txt}: line {lineno}: not numbers: {line.strip()!r}")
+            problems.error(f"{txt}: line {lineno}: not numbers: {line.strip()[:80]!r}")
             continue
+        if not np.isfinite(numbers).all() or numbers[0] != int(numbers[0]):
+            problems.error(f"{txt}: line {lineno}: infinite, NaN or fractional class id")
+            continue
+        cls, values = int(numbers[0]), numbers[1:]
         if len(values) == 4:
             cx, cy, w, h = values
             box = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]
@@ -167,16 +181,21 @@ def read_yolo(
         raise DataError(f"{root}: no data.yaml (not a YOLO dataset)")
     cfg = load_yaml(yaml_path)
     yaml_names = _names(cfg, yaml_path)
-    base = yaml_path.parent
+    base = inside_root = yaml_path.parent
     if cfg.get("path"):
         p = Path(str(cfg["path"]))
         p = p if p.is_absolute() else base / p
-        base = p if p.is_dir() else base
+        if p.is_dir():  # a base folder that does not exist here is ignored, as before
+            base = check_inside(inside_root, p, f"{yaml_path}: path")
     splits = [split] if split is not None else [s for s in SPLITS if cfg.get(s)]
     if split is not None and not cfg.get(split):
         has = ", ".join(k for k in SPLITS if cfg.get(k))
         raise DataError(f"{yaml_path}: no split {split!r} (has {has})")
-    images = list(dict.fromkeys(q for s in splits for q in _images_of(cfg[s], base, yaml_path, s)))
+    images = list(
+        dict.fromkeys(
+            q for s in splits for q in _images_of(cfg[s], base, yaml_path, s, inside_root, problems)
+        )
+    )
 
     names = list(class_names) if class_names else yaml_names
     remap = np.full(len(yaml_names), -1, np.int64)
@@ -193,6 +212,11 @@ def read_yolo(
             continue
         try:
             width, height = image_size(image, decode=not problems.strict)
+        except DataError as e:
+            problems.error(str(e))
+            continue
+        try:
+            check_inside(inside_root, txt, str(txt))
         except DataError as e:
             problems.error(str(e))
             continue

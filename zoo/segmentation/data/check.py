@@ -13,15 +13,16 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from zoo.errors import DataError
+from zoo.data.images import image_warnings
+from zoo.data.inside import check_inside
+from zoo.errors import DataError, one_line
 from zoo.progress import track
-from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_mask
+from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_image, read_mask
 from zoo.segmentation.data.readers import (
     CAMVID_CLASSES,
     CAMVID_IGNORE,
@@ -30,6 +31,7 @@ from zoo.segmentation.data.readers import (
     _class_list,
     _find_image,
     _find_voc_root,
+    list_stems_of,
 )
 
 MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff")
@@ -42,6 +44,7 @@ class _Split:
     image_dir: Path
     mask_dir: Path
     problem: str | None = None  # a whole-split problem (e.g. its mask folder is missing)
+    notes: list[str] = field(default_factory=list)  # files refused (paths leaving the root)
 
 
 def check_segmentation_dataset(
@@ -72,6 +75,7 @@ def check_segmentation_dataset(
     for s in splits:
         if s.problem:
             problems.append(s.problem)
+        problems.extend(s.notes)
         for stem, image, mask in track(s.pairs, desc=f"check {s.name}", unit="pair"):
             if image is None and mask is None:
                 problems.append(f"{s.image_dir}: no image and no mask for {stem}")
@@ -80,17 +84,19 @@ def check_segmentation_dataset(
             elif mask is None:
                 problems.append(f"{s.mask_dir}: no mask for image {stem} ({image})")
             else:
-                problems.extend(_check_pair(image, mask, num_classes, ignore_index))
-    return problems
+                with image_warnings() as partial:  # partially written images are named too
+                    problems.extend(_check_pair(image, mask, num_classes, ignore_index))
+                problems.extend(partial)
+    return [one_line(p) for p in problems]
 
 
 def _check_pair(
     image_path: Path, mask_path: Path, num_classes: int | None, ignore_index: int | None
 ) -> list[str]:
-    data = np.fromfile(image_path, np.uint8) if image_path.is_file() else np.empty(0, np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        return [f"{image_path}: unreadable image"]
+    try:
+        image = read_image(image_path)
+    except DataError as err:
+        return [str(err)]
     try:
         mask = read_mask(mask_path)
     except DataError as err:
@@ -153,11 +159,12 @@ def _folder_split(name: str, image_dir: Path, mask_dir: Path) -> _Split:
         if not folder.is_dir():
             problem = f"{folder}: folder not found (needed for {other.name}/)"
             return _Split(name, [], image_dir, mask_dir, problem)
-    images = _by_stem(image_dir, IMAGE_SUFFIXES)
-    masks = _by_stem(mask_dir, MASK_SUFFIXES)
+    notes: list[str] = []
+    images = _by_stem(image_dir, IMAGE_SUFFIXES, notes)
+    masks = _by_stem(mask_dir, MASK_SUFFIXES, notes)
     stems = sorted(set(images) | set(masks))
     pairs = [(s, images.get(s), masks.get(s)) for s in stems]
-    return _Split(name, pairs, image_dir, mask_dir)
+    return _Split(name, pairs, image_dir, mask_dir, notes=notes)
 
 
 def _voc_splits(root: Path, split: str | None) -> list[_Split]:
@@ -167,20 +174,36 @@ def _voc_splits(root: Path, split: str | None) -> list[_Split]:
         raise DataError(f"{list_dir}: no split lists (train.txt, val.txt)")
     splits = []
     for name in _pick(available, split, root):
-        text = (list_dir / f"{name}.txt").read_text()
-        stems = [line.split()[0] for line in text.splitlines() if line.strip()]
+        notes: list[str] = []
+        stems = []
+        for line in (list_dir / f"{name}.txt").read_text(errors="replace").splitlines():
+            try:  # one line at a time, so that every refused id is named
+                stems += list_stems_of(line, list_dir / f"{name}.txt")
+            except DataError as err:
+                notes.append(str(err))
         pairs = []
         for stem in stems:
             mask = root / "SegmentationClass" / f"{stem}.png"
             image = _find_image(root / "JPEGImages", stem)
             pairs.append((stem, image, mask if mask.is_file() else None))
-        splits.append(_Split(name, pairs, root / "JPEGImages", root / "SegmentationClass"))
+        folders = (root / "JPEGImages", root / "SegmentationClass")
+        splits.append(_Split(name, pairs, *folders, notes=notes))
     return splits
 
 
-def _by_stem(folder: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
-    return {
-        p.stem: p
-        for p in sorted(folder.iterdir())
-        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith(".")
-    }
+def _by_stem(folder: Path, suffixes: tuple[str, ...], notes: list[str]) -> dict[str, Path]:
+    found = {}
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in suffixes and not p.name.startswith("."):
+            try:
+                check_inside(folder.parent, p, str(folder))
+            except DataError as err:
+                notes.append(str(err))
+                continue
+            if p.is_dir():
+                notes.append(f"{p}: is a folder, not an image")
+            elif p.is_file():
+                found[p.stem] = p
+            else:
+                notes.append(f"{p}: broken link, no such file")
+    return found

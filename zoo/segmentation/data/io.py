@@ -1,4 +1,5 @@
-"""Decode images (RGB uint8) and label masks (class indices), palette PNGs included.
+"""Decode label masks (class indices), palette PNGs included; images come from
+:func:`zoo.data.images.read_image`, the one image reader of zoo.
 
 OpenCV expands palette PNGs to colours, losing the indices. :func:`read_mask` reads the PNG's
 ``PLTE`` chunk and maps each pixel's colour back to its palette index (first entry wins when a
@@ -13,30 +14,27 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import struct
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from zoo.data.images import IMAGE_SUFFIXES, read_image
 from zoo.errors import DataError
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+log = logging.getLogger("zoo.segmentation.data")
+_warned: set[str] = set()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """Decode an image file to an RGB ``uint8`` array of shape ``(H, W, 3)``.
-
-    Example:
-        >>> read_image("photo.jpg").shape  # doctest: +SKIP
-        (360, 480, 3)
-    """
-    data = _read_bytes(path)
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DataError(f"{path}: not a readable image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "colours_to_indices",
+    "png_palette",
+    "read_image",
+    "read_mask",
+    "void_out_of_range",
+]  # fmt: skip
 
 
 def png_palette(data: bytes) -> np.ndarray | None:
@@ -92,6 +90,32 @@ def read_mask(path: str | Path) -> np.ndarray:
             raise DataError(f"{path}: colour mask without a palette; expected class indices")
         mask = mask[..., 0]
     return mask.astype(np.int32)
+
+
+def void_out_of_range(
+    mask: np.ndarray, num_classes: int, ignore_index: int | None, path: str | Path = "mask"
+) -> np.ndarray:
+    """``mask`` with labels outside ``0..num_classes-1`` (other than ``ignore_index``) set to
+    void, and a warning naming ``path``; training and evaluation both treat them so.
+
+    Example:
+        >>> void_out_of_range(np.array([[0, 7]]), 2, 255, "m.png").tolist()
+        [[0, 255]]
+    """
+    bad = (mask < 0) | (mask >= num_classes)
+    if ignore_index is not None:
+        bad &= mask != ignore_index
+    if not bad.any():
+        return mask
+    values = [int(v) for v in np.unique(mask[bad])[:5]]
+    void = ignore_index if ignore_index is not None else -1
+    if str(path) not in _warned:  # once per file, not once per epoch
+        _warned.add(str(path))
+        log.warning(
+            f"{path}: {int(bad.sum())} pixel(s) with labels {values} outside the classes "
+            f"0..{num_classes - 1}; treated as void"
+        )
+    return np.where(bad, void, mask).astype(mask.dtype if void >= 0 else np.int32)
 
 
 def colours_to_indices(

@@ -26,7 +26,7 @@ import numpy as np
 from zoo.data.batches import EpochBatches
 from zoo.errors import DataError
 from zoo.segmentation.data.augment import IMAGENET_MEAN_RGB, SegmentationAugment, center_crop
-from zoo.segmentation.data.io import read_image, read_mask
+from zoo.segmentation.data.io import read_image, read_mask, void_out_of_range
 from zoo.segmentation.data.readers import SegmentationDataset
 
 
@@ -114,6 +114,9 @@ class SegmentationLoader(EpochBatches):
                 f"{self.dataset.mask_paths[i]}: mask size {mask.shape[1]}x{mask.shape[0]} differs "
                 f"from image {image.shape[1]}x{image.shape[0]}"
             )
+        mask = void_out_of_range(
+            mask, self.dataset.num_classes, self.ignore_index, self.dataset.mask_paths[i]
+        )
         if self.cache:
             small = mask.min() >= 0 and mask.max() <= 255  # store masks as uint8 when they fit
             self.remember(i, (image, mask.astype(np.uint8) if small else mask))

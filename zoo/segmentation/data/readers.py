@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zoo.data.inside import check_inside
 from zoo.errors import DataError
 from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_mask
 
@@ -133,7 +134,7 @@ def read_voc_segmentation(root: str | Path, split: str = "train") -> Segmentatio
     list_file = root / "ImageSets" / "Segmentation" / f"{split}.txt"
     if not list_file.is_file():
         raise DataError(f"{list_file}: split list not found")
-    stems = [line.split()[0] for line in list_file.read_text().splitlines() if line.strip()]
+    stems = list_stems(list_file)
     images, masks = [], []
     for stem in stems:
         image = _find_image(root / "JPEGImages", stem)
@@ -185,6 +186,38 @@ def read_segmentation_dataset(
     )
 
 
+def list_stems(list_file: Path) -> list[str]:
+    """The ids of a split list (first word of each line); an id that is a path (``/``,
+    ``\\``, ``..``) would name a file outside the dataset and is refused, naming the list.
+
+    Example:
+        >>> list_stems(Path("VOC2012/ImageSets/Segmentation/val.txt"))[:1]  # doctest: +SKIP
+        ['2007_000033']
+    """
+    stems = []
+    for number, line in enumerate(list_file.read_text(errors="replace").splitlines(), 1):
+        stems += list_stems_of(line, Path(f"{list_file}:{number}"))
+    return stems
+
+
+def list_stems_of(line: str, where: Path | str) -> list[str]:
+    """The id on one line of a split list (``[]`` for a blank line); a path is refused.
+
+    Example:
+        >>> list_stems_of("2007_000033 1", "val.txt:1")
+        ['2007_000033']
+    """
+    if not line.strip():
+        return []
+    stem = line.split()[0]
+    if "/" in stem or "\\" in stem or stem in (".", "..") or ":" in stem:
+        raise DataError(
+            f"{where}: {stem!r} is a path, not an image id; refused "
+            "(ids name files inside the dataset folder)"
+        )
+    return [stem]
+
+
 def _pair_folders(image_dir: Path, mask_dir: Path, name: str) -> tuple[list[Path], list[Path]]:
     for folder in (image_dir, mask_dir):
         if not folder.is_dir():
@@ -207,6 +240,7 @@ def _by_stem(folder: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith("."):
+            check_inside(folder.parent, path, str(folder))
             if path.stem in found:
                 raise DataError(f"{path}: two files share the stem {path.stem} in {folder}")
             found[path.stem] = path

@@ -36,6 +36,7 @@ from zoo.segmentation.data.readers import (
     SegmentationDataset,
     _find_image,
     _find_voc_root,
+    list_stems,
     read_voc_segmentation,
 )
 
@@ -213,7 +214,7 @@ def _require_sbd(root: str | Path) -> Path:
 def _split_stems(list_file: Path) -> list[str]:
     if not list_file.is_file():
         raise DataError(f"{list_file}: split list not found")
-    return [line.split()[0] for line in list_file.read_text().splitlines() if line.strip()]
+    return list_stems(list_file)
 
 
 def _sbd_pairs(dataset: Path, stems: list[str]) -> tuple[list[Path], list[Path]]:
