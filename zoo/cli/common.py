@@ -38,9 +38,12 @@ def setup_backend() -> None:
 
 
 def load_model(name: str, task: str):
-    """Load a model by name or ``.keras`` path and check it does ``task``."""
-    setup_backend()
+    """Load a model by name, ``.keras`` path or exported file and check it does ``task``."""
     from zoo.api import load
+    from zoo.runtime import exported_format
+
+    if exported_format(name) in (None, "tf_saved_model"):
+        setup_backend()
 
     model = load(name)
     actual = getattr(model, "task", None)

@@ -46,8 +46,11 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
     ap50_voc07, coco_ap, coco_ap50, coco_ap75, per_class_ap50, n_images (scores down to 0.001).
     Translation: bleu, chrf, signature (sacreBLEU, detokenised, cased, 13a), n_sentences, beam.
     """
-    setup_backend()
     from zoo.api import load
+    from zoo.runtime import exported_format
+
+    if exported_format(model_name) in (None, "tf_saved_model"):
+        setup_backend()
 
     data_dir = data_dirs[0]
     task_data = None
