@@ -52,6 +52,27 @@ def load_model(name: str, task: str):
     return model
 
 
+def load_fast_model(name: str, task: str, runtime: str):
+    """``name`` in the runtime ``--runtime`` asks for (see :mod:`zoo.runtime.cache`)."""
+    from zoo.runtime.cache import cached_export, choose_runtime
+
+    chosen = choose_runtime(name, runtime)
+    if chosen in ("file", "keras"):
+        model = load_model(name, task)
+        return model.for_inference() if task == "detection" else model
+    return load_model(str(cached_export(name, chosen)), task)
+
+
+RUNTIME_OPTION = click.option(
+    "--runtime",
+    type=click.Choice(["auto", "keras", "onnx", "litert"]),
+    default="auto",
+    show_default=True,
+    help="Where the model runs; auto: LiteRT for the trained models (exported once into "
+    "ZOO_CACHE), Keras for .keras files.",
+)
+
+
 def default_model(task: str) -> str:
     """The default trained model of a task (first manifest record of that task)."""
     from zoo.weights import manifest

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from zoo.cli.common import collect_images, default_model, load_model, report
+from zoo.cli.common import RUNTIME_OPTION, collect_images, default_model, load_fast_model, report
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -20,7 +20,10 @@ def _write_atomic(path: Path, data: bytes) -> None:
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="IMAGES_OR_FOLDERS...")
 @click.option(
-    "--model", "model_name", default=None, help="Model name or .keras path [default: fcn8s-camvid]."
+    "--model",
+    "model_name",
+    default=None,
+    help="Model name, .keras path or exported file [default: fcn8s-camvid].",
 )
 @click.option(
     "--out",
@@ -34,7 +37,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 @click.option(
     "--alpha", default=0.5, show_default=True, type=click.FloatRange(0, 1), help="Overlay opacity."
 )
-def segment(inputs, model_name, out_dir, batch_size, alpha):
+@RUNTIME_OPTION
+def segment(inputs, model_name, out_dir, batch_size, alpha, runtime):
     """Segment images: writes class-index masks and colour overlays with a legend.
 
     Each mask is a uint8 PNG of class indices with exactly the input's height and width.
@@ -52,7 +56,7 @@ def segment(inputs, model_name, out_dir, batch_size, alpha):
     failed = bool(problems)
     if not images:
         raise click.exceptions.Exit(2)
-    model = load_model(model_name or default_model("segmentation"), "segmentation")
+    model = load_fast_model(model_name or default_model("segmentation"), "segmentation", runtime)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 

@@ -140,14 +140,7 @@ def _batch(value: str) -> int | None:
 @click.option(
     "--beam", default=5, show_default=True, type=click.IntRange(1, 64), help="Translation beam."
 )
-@click.option("--int8", is_flag=True, help="LiteRT: integer-quantise, calibrated on --calibration.")
-@click.option(
-    "--calibration",
-    default=None,
-    type=click.Path(exists=True, file_okay=False),
-    help="Folder of real images to calibrate --int8 on.",
-)
-def export(model_name, fmt, out_path, size, batch, beam, int8, calibration):
+def export(model_name, fmt, out_path, size, batch, beam):
     """Export MODEL whole (pre- and post-processing inside) for another runtime.
 
     Detection: uint8 images -> boxes in input pixels, scores, classes, num_detections.
@@ -156,23 +149,11 @@ def export(model_name, fmt, out_path, size, batch, beam, int8, calibration):
     The file loads back with zoo.load(PATH) and every --model option.
     """
     size, batch = _size(size), _batch(batch)
-    if int8 and (fmt != "litert" or calibration is None):
-        raise click.UsageError("--int8 is for --format litert and needs --calibration DIR")
-    if calibration and not int8:
-        raise click.UsageError("--calibration is for --int8")
     setup_backend()
     from zoo.api import load
     from zoo.export import export_model
 
-    model = load(model_name)
-    data = None
-    if int8:
-        from zoo.export.calibration import representative_data
-
-        data = representative_data(model, calibration, size)
-    path = export_model(
-        model_name, fmt, out_path, size, batch, beam, representative_data=data, model=model
-    )
+    path = export_model(model_name, fmt, out_path, size, batch, beam, model=load(model_name))
     click.echo(f"wrote {path}")
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 from zoo.errors import ZooError
@@ -33,7 +32,7 @@ def _check_backend(fmt: str) -> None:
     if keras.backend.backend() != "tensorflow":
         raise ZooError(
             f"{fmt} export traces the model with TensorFlow: run it with "
-            "KERAS_BACKEND=tensorflow (now: {keras.backend.backend()})"
+            f"KERAS_BACKEND=tensorflow (now: {keras.backend.backend()})"
         )
 
 
@@ -41,12 +40,16 @@ def _copy_keras(name, model, out: Path) -> Path:
     from zoo.weights import manifest, resolve_weights
 
     record = manifest().get(str(name))
-    tmp = out.with_name(f".{out.name}.tmp")
-    if record is not None:
-        shutil.copyfile(resolve_weights(record, str(name)), tmp)
-    else:
-        model.save(tmp)
-    os.replace(tmp, out)
+    tmp = out.with_name(f".{out.stem}.tmp.keras")
+    try:
+        if record is not None:
+            shutil.copyfile(resolve_weights(record, str(name)), tmp)
+        else:
+            model.save(tmp)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ZooError(f"{out}: cannot write ({exc.strerror or exc})") from exc
     return out
 
 
@@ -57,7 +60,6 @@ def export_model(
     size: tuple[int, int] | None = None,
     batch: int | None = None,
     beam: int = 5,
-    representative_data: Callable | None = None,
     model=None,
 ) -> Path:
     """Export the model ``name`` (trained-model name or ``.keras`` path) to ``fmt`` at ``out``.
@@ -66,7 +68,6 @@ def export_model(
         size: fixed ``(H, W)`` of the input images (default: any size).
         batch: fixed batch size (default: any).
         beam: translation beam size built into the file (1: greedy).
-        representative_data: LiteRT only: a callable yielding input dicts to calibrate int8.
         model: the loaded model, when the caller already has it.
     """
     if fmt not in FORMATS:
@@ -87,7 +88,7 @@ def export_model(
     extra: dict = {"batch": batch or "dynamic", "image_size": list(size) if size else None}
     if task == "detection":
         fn, spec, net = graphs.detection_function(model, size, batch, with_cond=fmt != "onnx")
-        extra["max_det"] = int(spec and net.postprocess.get("max_det", 100))
+        extra["max_det"] = int(net.postprocess.get("max_det", 100))
     elif task == "segmentation":
         fn, spec, net = graphs.segmentation_function(model, size, batch)
     elif task == "translation":
@@ -111,6 +112,4 @@ def export_model(
         return writers.write_saved_model(fn, spec, net, out, metadata, assets)
     if fmt == "onnx":
         return writers.write_onnx(fn, spec, net, out, metadata)
-    if representative_data is not None:
-        metadata["quantization"] = "int8 (post-training, calibrated)"
-    return writers.write_litert(fn, spec, net, out, metadata, representative_data)
+    return writers.write_litert(fn, spec, net, out, metadata)

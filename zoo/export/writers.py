@@ -95,13 +95,8 @@ def write_litert(
     network,
     out: str | os.PathLike,
     metadata: dict,
-    representative_data=None,
 ) -> Path:
-    """A ``.tflite`` file of builtin ops only (runs on the plain LiteRT runtime, XNNPACK).
-
-    With ``representative_data`` (a callable yielding input lists) weights and activations
-    are quantised to int8 (inputs and outputs keep their types).
-    """
+    """A ``.tflite`` file of builtin ops only (runs on the plain LiteRT runtime, XNNPACK)."""
     import tensorflow as tf
 
     target = Path(out)
@@ -111,13 +106,6 @@ def write_litert(
         converter = tf.lite.TFLiteConverter.from_saved_model(str(Path(folder) / "sm"))
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
         converter.experimental_enable_resource_variables = True
-        if representative_data is not None:
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = representative_data
-            converter.target_spec.supported_ops = [
-                tf.lite.OpsSet.TFLITE_BUILTINS_INT8,
-                tf.lite.OpsSet.TFLITE_BUILTINS,
-            ]
         with _quiet():
             data = converter.convert()
     tmp = target.with_name(f".{target.name}.tmp")
