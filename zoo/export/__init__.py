@@ -95,7 +95,7 @@ def export_model(
         if fmt != "tf_saved_model":
             raise ZooError(
                 f"{name}: translation models export as keras or tf_saved_model, not {fmt} "
-                "(see apps/translation/README.md, 'Export')"
+                "(see apps/deploy/README.md)"
             )
         fn, spec, net = graphs.translation_function(model, beam=beam, batch=batch)
         assets["sentencepiece.model"] = model.tokenizer.proto
