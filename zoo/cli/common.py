@@ -68,8 +68,8 @@ RUNTIME_OPTION = click.option(
     type=click.Choice(["auto", "keras", "onnx", "litert"]),
     default="auto",
     show_default=True,
-    help="Where the model runs; auto: LiteRT for the trained models (exported once into "
-    "ZOO_CACHE), Keras for .keras files.",
+    help="Where the model runs; auto: the trained detectors in LiteRT (exported once into "
+    "ZOO_CACHE), everything else in Keras.",
 )
 
 

@@ -1,8 +1,10 @@
 """The fast path: a trained model exported once to LiteRT / ONNX and kept in ``ZOO_CACHE``.
 
-``zoo detect`` and ``zoo segment`` run the default (manifest) models through LiteRT unless
-``--runtime`` says otherwise: the first run exports the model (a minute at most) into
+``zoo detect`` runs the trained (manifest) detectors through LiteRT unless ``--runtime`` says
+otherwise: the first run exports the model (a minute at most) into
 ``$ZOO_CACHE/exports/<sha256 of the weights>-<zoo version>.tflite``; later runs load it.
+``zoo segment`` stays on Keras by default: FCN-8s measured slower in LiteRT and ONNX Runtime
+than in Keras on our CPU (``apps/deploy/README.md``); ``--runtime`` still chooses.
 
 Example:
     >>> path = cached_export("yolo-wildlife", "litert")  # doctest: +SKIP
@@ -25,8 +27,12 @@ def runtime_available(runtime: str) -> bool:
     return all(importlib.util.find_spec(m) is not None for m in NEEDS.get(runtime, ()))
 
 
+FASTEST = {"detection": "litert"}  # by task, as measured by apps/deploy/benchmark.py
+
+
 def choose_runtime(name: str, runtime: str) -> str:
-    """``auto``: LiteRT for trained models of the manifest when installed, else Keras."""
+    """``auto``: the fastest measured runtime of a trained model's task when installed
+    (:data:`FASTEST`), else Keras; ``"file"`` for an exported file."""
     from zoo.runtime import exported_format
     from zoo.weights import manifest
 
@@ -37,7 +43,8 @@ def choose_runtime(name: str, runtime: str) -> str:
             missing = ", ".join(m for m in NEEDS[runtime] if importlib.util.find_spec(m) is None)
             raise ZooError(f"--runtime {runtime} needs {missing} (pip install 'zoo[export]')")
         return runtime
-    return "litert" if name in manifest() and runtime_available("litert") else "keras"
+    fastest = FASTEST.get(manifest().get(name, {}).get("task"), "keras")
+    return fastest if fastest == "keras" or runtime_available(fastest) else "keras"
 
 
 def cached_export(name: str, runtime: str) -> Path:
