@@ -45,3 +45,25 @@ def test_export_refuses_what_it_cannot_write(tmp_path):
     assert len(lines) == 1 and "tf_saved_model" in lines[0] and "rnnsearch" in lines[0]
     bad = CliRunner().invoke(main, ["export", "m", "--format", "onnx", "--out", "x", "--size", "3"])
     assert bad.exit_code == 2 and "HxW" in bad.stderr
+
+
+@pytest.mark.slow
+def test_letterbox_detector_exports_and_matches_keras(tmp_path):
+    """A letterbox detector (yolov3-lite) converts to LiteRT and detects as its Keras model."""
+    import numpy as np
+
+    import zoo
+    from zoo.export import export_model
+
+    if not runtime_available("litert"):
+        pytest.skip("ai-edge-litert not installed")
+    model = zoo.create_model("yolov3-lite", num_classes=2, input_size=(96, 128))
+    model.save(tmp_path / "lb.keras")
+    exported = zoo.load(export_model(tmp_path / "lb.keras", "litert", tmp_path / "lb.tflite"))
+    assert exported.metadata["preprocessing"]["resize"] == "letterbox"
+    image = np.random.default_rng(0).integers(0, 255, (150, 170, 3), np.uint8)
+    want = model.for_inference().detect([image], conf=0.01)[0]
+    got = exported.detect([image], conf=0.01)[0]
+    assert len(got["scores"]) == len(want["scores"]) > 0
+    assert np.abs(got["scores"] - want["scores"]).max() < 1e-4
+    assert np.abs(got["boxes"] - want["boxes"]).max() < 1e-2

@@ -54,7 +54,7 @@ def _resize(model, images):
             tf.int32,
         )
         x = tf.pad(x - pad, paddings) + pad
-        x = tf.ensure_shape(x, [None, H, W, 3])
+        x = tf.reshape(x, [-1, H, W, 3])  # static shape back (ensure_shape is no LiteRT op)
         sx, sy, px, py = nw / w, nh / h, left, top
     t = tf.stack([zeros + sx, zeros + sy, zeros + px, zeros + py, zeros + h, zeros + w], axis=1)
     return x, t
