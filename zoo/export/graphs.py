@@ -12,7 +12,7 @@
   the beam search loop inside (beam size and length penalty fixed at export).
 
 Example:
-    >>> fn, spec = detection_function(zoo.load("yolo-wildlife"))  # doctest: +SKIP
+    >>> fn, signature, network = detection_function(zoo.load("yolo-wildlife"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def detection_function(
     max_det: int | None = None,
     with_cond: bool = True,
 ):
-    """``(fn, input_signature)`` of a detector's whole model (see the module docstring).
+    """``(fn, input_signature, network)`` of a detector's whole model (module docstring).
 
     ``with_cond=False`` runs NMS on all ``pre_nms_topk`` candidates without the run-time
     choice of a smaller block (tf2onnx cannot carry that ``cond``); same detections.
