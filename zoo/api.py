@@ -172,5 +172,14 @@ def _arch_of(model) -> tuple[str, dict]:
 
 
 def load(name_or_path: str | os.PathLike, **kwargs: Any):
-    """Load a trained model by name (verified weights) or a ``.keras`` path, ready to use."""
+    """Load a trained model by name (verified weights) or a ``.keras`` path, ready to use.
+
+    An exported ``.onnx`` / ``.tflite`` file or SavedModel folder (``zoo export``) loads as a
+    model of its task running in that runtime (:mod:`zoo.runtime`); ``kwargs`` may then only
+    be ``threads``.
+    """
+    from zoo.runtime import exported_format, load_exported
+
+    if exported_format(name_or_path) is not None:
+        return load_exported(name_or_path, **kwargs)
     return create_model(name_or_path, weights="default", **kwargs)

@@ -10,6 +10,8 @@ pipeline resizes the images itself. Two measures per side and batch size (1 and 
 - **end-to-end**: forward + decoding + per-class NMS to boxes in the images' own pixels
   (zoo: ``model.detect``; OpenCV: best class per box, scores > conf, ``NMSBoxesBatched``, at
   most ``max_det``, as OpenCV's samples do), conf 0.25 and IoU 0.45 on both sides.
+  ``zoo-litert`` / ``zoo-onnx``: the same model exported whole (``zoo export``: network,
+  decoding and NMS in the file) and run by ``zoo.load(file).detect``, as ``zoo detect`` does.
 
 Each measure makes ``--warmup`` untimed passes over the images, then ``--repeats`` timed passes;
 the median pass gives images/s. OpenCV and TensorFlow keep their default thread counts (all
@@ -28,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -59,6 +62,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 16])
     p.add_argument("--warmup", type=int, default=1, help="untimed passes per measure")
     p.add_argument("--repeats", type=int, default=5, help="timed passes per measure")
+    p.add_argument(
+        "--runtimes",
+        nargs="*",
+        default=["litert", "onnx"],
+        choices=["litert", "onnx"],
+        help="also time zoo's exported whole model end to end in these runtimes",
+    )
     p.add_argument("--json", type=Path, default=None, help="write the results to this file")
     return p.parse_args(argv)
 
@@ -198,13 +208,27 @@ def time_passes(
     return row, outputs
 
 
+def avx512() -> bool | None:
+    """Whether the CPU has AVX-512 (Linux ``/proc/cpuinfo``; None when unknown)."""
+    try:
+        return " avx512f" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+
+
 def machine() -> dict:
     """The device the numbers come from: CPU, cores, load, threads and versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
     libraries = {
         "numpy": np.__version__,
         "opencv": cv2.__version__,
         "opencv_threads": cv2.getNumThreads(),
+        "avx512": avx512(),
     }
+    for package in ("onnxruntime", "ai_edge_litert"):
+        with contextlib.suppress(PackageNotFoundError):
+            libraries[package] = version(package.replace("_", "-"))
     return benchmarking.machine(libraries, tf_threads=("intra_op", "inter_op"))
 
 
@@ -222,7 +246,8 @@ MEASURES = {
 def markdown(results: dict) -> str:
     """The results as a markdown table, with what was measured where."""
     m = results["machine"]
-    where = f"{m['cpu']}, {m['cpu_count']} cores"
+    where = f"{m['cpu']}, {m['cpu_count']} cores, {'with' if m.get('avx512') else 'no'} AVX-512"
+    runtimes = [f"{k} {v}" for k, v in m.items() if k in ("onnxruntime", "ai_edge_litert")]
     if m["gpus"]:
         where += f" (zoo on {', '.join(m['gpus'])})"
     threads = f"OpenCV {m['opencv']} ({m['opencv_threads']} threads)"
@@ -233,7 +258,8 @@ def markdown(results: dict) -> str:
         backend = m["backend"]
     lines = [
         f"`{results['darknet']}` at {results['size']}x{results['size']} on {results['images']} "
-        f"images of `{results['data']}`; zoo: Keras {m['keras']} ({backend}); {threads}; "
+        f"images of `{results['data']}`; zoo: Keras {m['keras']} ({backend}), "
+        f"{', '.join(runtimes) or 'no exported runtimes'}; {threads}; "
         f"{where}, 1-min load average {m['load_avg_1m']:.1f}.",
         "",
         "| pipeline | measure | batch | images | median pass (s) | images/s | zoo / OpenCV "
@@ -245,7 +271,7 @@ def markdown(results: dict) -> str:
     }
     for r in results["rows"]:
         ratio = ""
-        if r["pipeline"] == "zoo":
+        if r["pipeline"].startswith("zoo"):
             ref = speed.get(("opencv", r["measure"], r["batch_size"]))
             ratio = f"{r['images_per_s'] / ref:.2f}" if ref else ""
         dets = r.get("detections", "")
@@ -289,6 +315,13 @@ def main(argv: list[str] | None = None) -> dict:
             size = (args.size, args.size)
             convert_darknet(cfg, weights, darknet_dir / "coco.names", model_path, size)
         model = zoo.load(model_path).for_inference()  # as `zoo detect` runs it
+        exported = {}
+        for runtime in args.runtimes:
+            from zoo.export import export_model
+
+            suffix = {"litert": ".tflite", "onnx": ".onnx"}[runtime]
+            path = export_model(model_path, runtime, Path(tmp) / f"{args.darknet}{suffix}")
+            exported[runtime] = zoo.load(path)
     if tuple(model.input_size) != (args.size, args.size):
         raise SystemExit(
             f"benchmark: {model_path} takes {model.input_size}, not --size {args.size}"
@@ -319,6 +352,10 @@ def main(argv: list[str] | None = None) -> dict:
             ("opencv", "forward", opencv.forward),
             ("zoo", "end_to_end", partial(model.detect, **settings, batch_size=b)),
             ("opencv", "end_to_end", opencv.detect),
+        ]
+        pipelines += [
+            (f"zoo-{runtime}", "end_to_end", partial(m.detect, **settings, batch_size=b))
+            for runtime, m in exported.items()
         ]
         for pipeline, measure, run in pipelines:
             row, outputs = time_passes(run, images, b, args.warmup, args.repeats)

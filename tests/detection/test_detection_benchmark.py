@@ -45,6 +45,7 @@ def test_batches(bench):
 def test_zoo_and_opencv_on_two_images(bench, darknet_dir, tmp_path, capsys):
     out = tmp_path / "bench.json"
     args = ["--images", "2", "--batch-sizes", "1", "2", "--warmup", "0", "--repeats", "1"]
+    args += ["--runtimes", "litert"]
     results = bench.main([*args, "--json", str(out)])
     printed = capsys.readouterr().out
     assert "| zoo | end_to_end | 2 | 2 |" in printed and "| opencv | forward | 1 | 2 |" in printed
@@ -55,12 +56,13 @@ def test_zoo_and_opencv_on_two_images(bench, darknet_dir, tmp_path, capsys):
     rows = {(r["pipeline"], r["measure"], r["batch_size"]): r for r in saved["rows"]}
     assert set(rows) == {
         (p, m, b) for p in ("zoo", "opencv") for m in ("forward", "end_to_end") for b in (1, 2)
-    }
+    } | {("zoo-litert", "end_to_end", b) for b in (1, 2)}
     for r in saved["rows"]:
         assert r["images"] == 2 and r["repeats"] == 1 and r["median_s"] > 0
         assert r["images_per_s"] == pytest.approx(2 / r["median_s"])
     for b in (1, 2):  # both pipelines do the same job: the same detections
         zoo_dets = rows[("zoo", "end_to_end", b)]["detections"]
         assert zoo_dets >= 1 and zoo_dets == rows[("opencv", "end_to_end", b)]["detections"]
+        assert rows[("zoo-litert", "end_to_end", b)]["detections"] == zoo_dets
     m = saved["machine"]
     assert m["cpu_count"] >= 1 and m["opencv"] and m["opencv_threads"] >= 1 and m["keras"]

@@ -72,7 +72,11 @@ class PadToMultiple(keras.layers.Layer):
         shape = keras.ops.shape(x)
         pad_h = (self.multiple - shape[1] % self.multiple) % self.multiple
         pad_w = (self.multiple - shape[2] % self.multiple) % self.multiple
-        return keras.ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]])
+        padded = keras.ops.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]])
+        if x.shape[-1] is None:
+            return padded
+        # a pad by run-time amounts loses the static channel count; converters (LiteRT) need it
+        return keras.ops.reshape(padded, (-1, shape[1] + pad_h, shape[2] + pad_w, x.shape[-1]))
 
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape

@@ -37,15 +37,39 @@ def setup_backend() -> None:
 
 
 def load_model(name: str, task: str):
-    """Load a model by name or ``.keras`` path and check it does ``task``."""
-    setup_backend()
+    """Load a model by name, ``.keras`` path or exported file and check it does ``task``."""
     from zoo.api import load
+    from zoo.runtime import exported_format
+
+    if exported_format(name) in (None, "tf_saved_model"):
+        setup_backend()
 
     model = load(name)
     actual = getattr(model, "task", None)
     if actual != task:
         raise ZooError(f"{name}: this is a {actual or 'non-zoo'} model, not a {task} model")
     return model
+
+
+def load_fast_model(name: str, task: str, runtime: str):
+    """``name`` in the runtime ``--runtime`` asks for (see :mod:`zoo.runtime.cache`)."""
+    from zoo.runtime.cache import cached_export, choose_runtime
+
+    chosen = choose_runtime(name, runtime)
+    if chosen in ("file", "keras"):
+        model = load_model(name, task)
+        return model.for_inference() if task == "detection" else model
+    return load_model(str(cached_export(name, chosen)), task)
+
+
+RUNTIME_OPTION = click.option(
+    "--runtime",
+    type=click.Choice(["auto", "keras", "onnx", "litert"]),
+    default="auto",
+    show_default=True,
+    help="Where the model runs; auto: the trained detectors in LiteRT (exported once into "
+    "ZOO_CACHE), everything else in Keras.",
+)
 
 
 def default_model(task: str) -> str:

@@ -56,8 +56,11 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
     A sample that cannot be used (unreadable image, missing file) is named on stderr and left
     out; ``skipped`` lists them, and the exit status is 1 when any was skipped.
     """
-    setup_backend()
     from zoo.api import load
+    from zoo.runtime import exported_format
+
+    if exported_format(model_name) in (None, "tf_saved_model"):
+        setup_backend()
 
     data_dir = data_dirs[0]
     task_data = None

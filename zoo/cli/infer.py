@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from zoo.cli.common import collect_media, default_model, load_model, report
+from zoo.cli.common import (
+    RUNTIME_OPTION,
+    collect_media,
+    default_model,
+    load_fast_model,
+    report,
+)
 from zoo.progress import Progress, quiet_option
 from zoo.writable import writable_dir
 
@@ -22,7 +28,10 @@ def _write_atomic(path: Path, data: bytes) -> None:
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="IMAGES_VIDEOS_OR_FOLDERS...")
 @click.option(
-    "--model", "model_name", default=None, help="Model name or .keras path [default: fcn8s-camvid]."
+    "--model",
+    "model_name",
+    default=None,
+    help="Model name, .keras path or exported file [default: fcn8s-camvid].",
 )
 @click.option(
     "--out",
@@ -57,7 +66,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     "(6x slower).",
 )
 @quiet_option
-def segment(inputs, model_name, out_dir, batch_size, alpha, every, json_path, tta):
+@RUNTIME_OPTION
+def segment(inputs, model_name, out_dir, batch_size, alpha, every, json_path, tta, runtime):
     """Segment images and videos: class-index masks and colour overlays with a legend.
 
     Each mask is a uint8 PNG of class indices with exactly the input's height and width. A
@@ -81,7 +91,9 @@ def segment(inputs, model_name, out_dir, batch_size, alpha, every, json_path, tt
     if not images and not videos:
         raise click.exceptions.Exit(2)
     out = writable_dir(out_dir, "--out folder")  # before the model loads
-    model = load_model(model_name or default_model("segmentation"), "segmentation")
+    model = load_fast_model(model_name or default_model("segmentation"), "segmentation", runtime)
+    if tta and not hasattr(model, "predict_on_batch"):
+        raise click.UsageError("--tta needs the model in Keras (--runtime keras, a name or .keras)")
 
     def run(batch):
         extra = {"tta": True} if tta else {}

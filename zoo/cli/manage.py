@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import click
 
 from zoo.cli.common import setup_backend
-from zoo.errors import ZooError
 from zoo.progress import Progress, quiet_option
 
 LIST_FIELDS = ("task", "file", "sha256", "dataset", "classes", "metrics")
@@ -103,41 +100,67 @@ def convert(kind, cfg, weights, names, out_path):
     click.echo(f"wrote {out_path}")
 
 
+def _size(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        h, w = (int(v) for v in value.lower().split("x"))
+        if h > 0 and w > 0:
+            return h, w
+    except ValueError:
+        pass
+    raise click.BadParameter(f"{value!r}: give HxW, e.g. 360x480", param_hint="--size")
+
+
+def _batch(value: str) -> int | None:
+    if value == "dynamic":
+        return None
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    raise click.BadParameter(
+        f"{value!r}: give a positive number or 'dynamic'", param_hint="--batch"
+    )
+
+
 @click.command()
 @click.argument("model_name", metavar="MODEL")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["keras", "tf_saved_model"]),
+    type=click.Choice(["keras", "tf_saved_model", "onnx", "litert"]),
     default="keras",
     show_default=True,
 )
 @click.option(
-    "--out", "out_path", required=True, help="Output file (.keras) or folder (SavedModel)."
+    "--out",
+    "out_path",
+    required=True,
+    help="Output file (.keras, .onnx, .tflite) or folder (SavedModel).",
+)
+@click.option("--size", default=None, metavar="HxW", help="Fixed input image size [default: any].")
+@click.option("--batch", default="dynamic", show_default=True, metavar="N|dynamic")
+@click.option(
+    "--beam", default=5, show_default=True, type=click.IntRange(1, 64), help="Translation beam."
 )
 @quiet_option
-def export(model_name, fmt, out_path):
-    """Export MODEL as a verified .keras file or a TensorFlow SavedModel for serving."""
+def export(model_name, fmt, out_path, size, batch, beam):
+    """Export MODEL whole (pre- and post-processing inside) for another runtime.
+
+    Detection: uint8 images -> boxes in input pixels, scores, classes, num_detections.
+    Segmentation: uint8 images -> class-index masks of the input size. Translation
+    (tf_saved_model): SentencePiece ids -> ids, beam search inside, tokenizer in assets/.
+    The file loads back with zoo.load(PATH) and every --model option.
+    """
+    size, batch = _size(size), _batch(batch)
     setup_backend()
     from zoo.api import load
-    from zoo.weights import manifest, resolve_weights
+    from zoo.export import export_model
 
     bar = Progress(total=1, desc=f"export {fmt}", unit="model")
-    if fmt == "keras":
-        record = manifest().get(model_name)
-        if record is not None:
-            shutil.copyfile(resolve_weights(record, model_name), out_path)
-        else:
-            load(model_name).save(out_path)
-    else:
-        import importlib.util
-
-        if importlib.util.find_spec("tensorflow") is None:
-            raise ZooError("tf_saved_model export needs TensorFlow installed")
-        load(model_name).export(out_path, format="tf_saved_model")
+    path = export_model(model_name, fmt, out_path, size, batch, beam, model=load(model_name))
     bar.update(1)
     bar.close()
-    click.echo(f"wrote {Path(out_path)}")
+    click.echo(f"wrote {path}")
 
 
 COMMANDS = [list_, info, convert, export]

@@ -110,7 +110,13 @@ def _nms_leading(boxes, scores, classes, iou_threshold, score_threshold, max_det
 
 
 def top_candidates_nms(
-    scores, pick, iou_threshold: float, score_threshold: float, max_det: int, pre_nms_topk: int
+    scores,
+    pick,
+    iou_threshold: float,
+    score_threshold: float,
+    max_det: int,
+    pre_nms_topk: int,
+    leading_sizes: tuple[int, ...] = LEADING_SIZES,
 ):
     """NMS of the ``pre_nms_topk`` best of the ``(N, M)`` candidate ``scores``.
 
@@ -119,10 +125,12 @@ def top_candidates_nms(
     ``k x k`` IoU matrix are done for the smallest ``k`` of 32, 128 or ``pre_nms_topk`` that
     holds every image's candidates above it, chosen at run time with ``ops.cond``: the same
     result as with ``pre_nms_topk``, at a fraction of the cost for the usual ``conf=0.25``.
-    Outputs are padded to ``max_det`` (score 0, class -1).
+    Outputs are padded to ``max_det`` (score 0, class -1). ``leading_sizes=()`` always uses
+    ``pre_nms_topk`` (no ``cond``: for converters that cannot carry one, e.g. tf2onnx). The
+    thresholds may be scalar tensors.
     """
     k = min(int(pre_nms_topk), scores.shape[1])
-    sizes = [size for size in LEADING_SIZES if size < k] + [k]
+    sizes = [size for size in leading_sizes if size < k] + [k]
 
     def on_top(size):
         def run():
@@ -155,6 +163,7 @@ def detection_nms(
     max_det: int,
     pre_nms_topk: int = 1000,
     multi_label: bool = False,
+    leading_sizes: tuple[int, ...] = LEADING_SIZES,
 ):
     """Per-class NMS of decoded heads: ``boxes (N, B, 4)``, ``objectness (N, B)``,
     ``class_probs (N, B, C)``; ``score = objectness * class probability``.
@@ -170,13 +179,17 @@ def detection_nms(
             return _gather(boxes, index // num_classes), index % num_classes
 
     else:
-        scores = objectness * ops.max(class_probs, axis=-1)
-        labels = ops.argmax(class_probs, axis=-1)
+        # top_k, not argmax: same first-index tie rule, and Keras' TF argmax adds a bitwise op
+        # (its -0.0 fix) that LiteRT has no builtin kernel for
+        best, labels = ops.top_k(class_probs, 1)
+        scores, labels = objectness * best[..., 0], labels[..., 0]
 
         def pick(index):
             return _gather(boxes, index), _gather(labels, index)
 
-    return top_candidates_nms(scores, pick, iou_threshold, score_threshold, max_det, pre_nms_topk)
+    return top_candidates_nms(
+        scores, pick, iou_threshold, score_threshold, max_det, pre_nms_topk, leading_sizes
+    )
 
 
 def batched_nms(

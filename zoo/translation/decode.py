@@ -246,6 +246,22 @@ def _compile(model, fn):
     return fn
 
 
+def search_function(
+    model,
+    beam_size: int = 5,
+    length_penalty: str = "gnmt",
+    alpha: float = 0.6,
+    max_ratio: float = 1.5,
+    max_extra: int = 5,
+):
+    """The uncompiled search ``run(src (B, Ts) int32) -> (tokens, scores, log_probs, lengths,
+    attention)`` (greedy for ``beam_size == 1``), for tracing into an exported graph."""
+    _check(length_penalty, max_ratio, max_extra)
+    if beam_size == 1:
+        return _greedy_fn(model, length_penalty, alpha, max_ratio, max_extra)
+    return _beam_fn(model, beam_size, length_penalty, alpha, max_ratio, max_extra)
+
+
 def _run(model, key, make, src_ids) -> DecodeResult:
     src = np.asarray(src_ids, dtype=np.int32)
     if src.ndim != 2 or src.shape[0] == 0 or src.shape[1] == 0:

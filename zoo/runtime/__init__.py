@@ -1,0 +1,48 @@
+"""Run exported zoo models (ONNX, LiteRT, SavedModel) as zoo models.
+
+``zoo.load("model.onnx")`` (or ``.tflite``, or a SavedModel folder) returns an object with the
+same ``detect`` / ``segment`` / ``translate`` as the Keras model, running in that file's
+runtime. The ONNX and LiteRT paths import neither TensorFlow nor Keras.
+
+Example:
+    >>> model = load_exported("yolo-wildlife.tflite")  # doctest: +SKIP
+    >>> model.detect([image])[0]["boxes"]              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from zoo.errors import ZooError
+
+RUNTIMES = ("onnx", "litert", "tf_saved_model")
+
+
+def exported_format(path: str | os.PathLike) -> str | None:
+    """``"onnx"``, ``"litert"`` or ``"tf_saved_model"`` for an exported file/folder, else None."""
+    p = Path(path)
+    if p.suffix.lower() == ".onnx":
+        return "onnx"
+    if p.suffix.lower() == ".tflite":
+        return "litert"
+    if p.is_dir() and (p / "saved_model.pb").is_file():
+        return "tf_saved_model"
+    return None
+
+
+def load_exported(path: str | os.PathLike, threads: int | None = None):
+    """An exported zoo model as an :class:`~zoo.runtime.exported.ExportedModel` of its task."""
+    from zoo.runtime.exported import MODEL_CLASSES
+    from zoo.runtime.runners import open_runner
+
+    fmt = exported_format(path)
+    if fmt is None:
+        raise ZooError(f"{path}: not an exported model (.onnx, .tflite or a SavedModel folder)")
+    if not Path(path).exists():
+        raise ZooError(f"{path}: no such model file")
+    runner = open_runner(Path(path), fmt, threads)
+    task = runner.metadata.get("task")
+    if task not in MODEL_CLASSES:
+        raise ZooError(f"{path}: no zoo metadata naming its task; was it exported by zoo?")
+    return MODEL_CLASSES[task](runner)

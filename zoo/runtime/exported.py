@@ -1,0 +1,215 @@
+"""Exported files as zoo models: ``detect``, ``segment`` and ``translate`` over a runner.
+
+The classes mirror the Keras models' inference API (same arguments, same results) and their
+attributes (``task``, ``class_names``, ``num_classes``, ``input_size``, ``preprocessing``,
+``languages``), so ``zoo detect``, ``zoo segment``, ``zoo translate`` and ``zoo eval`` take
+them as they take a ``.keras`` model. Detection images are brought to the network size in
+numpy exactly as the Keras detectors do (:func:`zoo.detection.prepare.prepare_image`; the
+file's own resize is then the identity) and the boxes mapped back to each image's pixels.
+
+Example:
+    >>> model = zoo.load("yolo-wildlife.onnx")  # doctest: +SKIP
+    >>> model.detect([image], conf=0.25)         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from zoo.errors import ZooError
+
+
+class ExportedModel:
+    """What every exported model has: its runner, metadata and the attributes zoo reads."""
+
+    task: str = ""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.metadata = dict(runner.metadata)
+        self.runtime = runner.fmt
+        self.class_names = list(self.metadata.get("class_names") or [])
+        self.num_classes = int(self.metadata.get("num_classes") or len(self.class_names))
+        self.preprocessing = dict(self.metadata.get("preprocessing") or {})
+        source = self.metadata.get("source") or {}
+        self.name = f"{source.get('name') or 'model'}-{self.runtime}"
+        batch = self.metadata.get("batch", "dynamic")
+        self.fixed_batch = batch if isinstance(batch, int) else None
+
+    def for_inference(self):
+        """Itself: an exported model is already inference-only."""
+        return self
+
+    def _batches(self, items: list, batch_size: int):
+        """Chunks of ``items``, each with its count of real entries, padded to one size
+        (the file's fixed batch, or ``batch_size`` when there are several chunks)."""
+        size = self.fixed_batch or batch_size
+        pad = self.fixed_batch is not None or len(items) > size
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            n = len(chunk)
+            if pad and n < size:
+                chunk = chunk + [chunk[-1]] * (size - n)
+            yield np.stack(chunk), n
+
+
+class ExportedDetector(ExportedModel):
+    """An exported detector: ``detect`` as :meth:`zoo.detection.predict.DetectorMixin.detect`."""
+
+    task = "detection"
+
+    def __init__(self, runner):
+        super().__init__(runner)
+        self.input_size = tuple(int(v) for v in self.metadata["input_size"])
+        self.postprocess = dict(self.metadata.get("postprocess") or {})
+        self.max_det = int(self.metadata.get("max_det") or self.postprocess.get("max_det", 100))
+
+    def detect(
+        self,
+        images: np.ndarray | Sequence[np.ndarray],
+        conf: float | None = None,
+        iou: float | None = None,
+        max_det: int | None = None,
+        batch_size: int = 8,
+        **settings,
+    ) -> list[dict]:
+        """Detect objects in RGB uint8 images of any size; one dict per image with ``boxes``
+        ``(K, 4)`` in the image's pixels, ``scores`` and ``labels``, best first.
+
+        ``multi_label`` and ``pre_nms_topk`` are fixed in the file; ``max_det`` can only be
+        lowered below the file's.
+        """
+        from zoo.detection.prepare import prepare_image
+
+        for key, value in settings.items():
+            if key not in ("multi_label", "pre_nms_topk"):
+                raise TypeError(f"unknown detect() settings: [{key!r}]")
+            if value is not None and value != self.postprocess.get(key):
+                raise ZooError(f"{key}={value} is fixed at export ({self.postprocess.get(key)})")
+        conf = np.asarray(self.postprocess.get("conf", 0.25) if conf is None else conf, np.float32)
+        iou = np.asarray(self.postprocess.get("iou", 0.45) if iou is None else iou, np.float32)
+        keep = min(int(max_det or self.max_det), self.max_det)
+        if isinstance(images, np.ndarray) and images.ndim == 3:
+            images = [images]
+        prepared = [
+            prepare_image(np.asarray(im), self.input_size, self.preprocessing) for im in images
+        ]
+        transforms = [t for _, t in prepared]
+        results: list[dict] = []
+        for batch, n in self._batches([x for x, _ in prepared], batch_size):
+            out = self.runner.run(images=batch, conf=conf, iou=iou)
+            for i in range(n):
+                k = min(int(out["num_detections"][i]), keep)
+                t = transforms[len(results)]
+                results.append(
+                    {
+                        "boxes": t.invert(out["boxes"][i, :k]).astype(np.float32),
+                        "scores": out["scores"][i, :k].astype(np.float32),
+                        "labels": out["classes"][i, :k].astype(np.int64),
+                    }
+                )
+        return results
+
+
+class ExportedSegmenter(ExportedModel):
+    """An exported segmentation model: ``segment`` as :meth:`zoo.segmentation.fcn.FCN.segment`."""
+
+    task = "segmentation"
+
+    def __init__(self, runner):
+        super().__init__(runner)
+        self.ignore_index = self.metadata.get("ignore_index")
+        size = self.metadata.get("image_size")
+        self.image_size = tuple(size) if size else None
+
+    def segment(
+        self, images: Sequence[np.ndarray] | np.ndarray, batch_size: int = 8
+    ) -> list[np.ndarray]:
+        """A uint8 class-index mask ``(H, W)`` for each RGB uint8 image (same-size batches)."""
+        if isinstance(images, np.ndarray) and images.ndim == 3:
+            images = [images]
+        images = list(images)
+        masks: list = [None] * len(images)
+        by_size: dict[tuple[int, int], list[int]] = {}
+        for i, img in enumerate(images):
+            if img.ndim != 3 or img.shape[-1] != 3:
+                raise ValueError(f"image {i}: expected (H, W, 3) RGB, got shape {img.shape}")
+            if self.image_size and tuple(img.shape[:2]) != self.image_size:
+                raise ZooError(
+                    f"image {i}: this file was exported for {self.image_size[0]}x"
+                    f"{self.image_size[1]} images, got {img.shape[0]}x{img.shape[1]}"
+                )
+            by_size.setdefault(img.shape[:2], []).append(i)
+        for indices in by_size.values():
+            chunks = self._batches([np.asarray(images[i], np.uint8) for i in indices], batch_size)
+            start = 0
+            for batch, n in chunks:
+                out = self.runner.run(images=batch)["mask"]
+                for j in range(n):
+                    masks[indices[start + j]] = out[j].astype(np.uint8)
+                start += n
+        return masks
+
+
+class ExportedTranslator(ExportedModel):
+    """An exported translation SavedModel: SentencePiece here, the beam search in the file."""
+
+    task = "translation"
+
+    def __init__(self, runner):
+        super().__init__(runner)
+        from zoo.translation.tokenizer import SubwordTokenizer
+
+        languages = self.metadata.get("languages")
+        self.languages = tuple(languages) if languages else None
+        self.search = dict(self.metadata.get("search") or {})
+        self.tokenizer = SubwordTokenizer.from_file(
+            runner.assets / "sentencepiece.model",
+            max_tokens=int(self.metadata.get("max_tokens", 256)),
+            max_chars=int(self.metadata.get("max_chars", 1000)),
+        )
+
+    def translate(
+        self,
+        texts: Sequence[str] | str,
+        beam: int | None = None,
+        batch_size: int = 32,
+        length_multiple: int = 8,
+        **search,
+    ) -> list[str]:
+        """Translate ``texts``; one output per input (``""`` for an empty one).
+
+        The beam size and length penalty are those of the export (``metadata["search"]``).
+        """
+        built = self.search.get("beam")
+        if beam is not None and beam != built:
+            raise ZooError(f"this file searches with beam {built} (fixed at export), not {beam}")
+        for key, value in search.items():
+            if key in self.search and value != self.search[key]:
+                raise ZooError(f"{key}={value}: fixed at export ({self.search[key]})")
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        encoded = self.tokenizer.encode(texts, add_eos=True)
+        order = sorted(
+            (i for i, ids in enumerate(encoded) if len(ids) > 1), key=lambda i: len(encoded[i])
+        )
+        outputs = [""] * len(texts)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            width = max(len(encoded[i]) for i in chunk)
+            width = -(-width // length_multiple) * length_multiple
+            src = np.zeros((len(chunk), width), np.int32)
+            for row, i in enumerate(chunk):
+                src[row, : len(encoded[i])] = encoded[i]
+            tokens = self.runner.run(source_ids=src)["tokens"]
+            for row, i in enumerate(chunk):
+                outputs[i] = self.tokenizer.decode(tokens[row])
+        return outputs
+
+
+MODEL_CLASSES = {
+    "detection": ExportedDetector,
+    "segmentation": ExportedSegmenter,
+    "translation": ExportedTranslator,
+}
