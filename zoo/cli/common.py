@@ -115,22 +115,23 @@ def collect_media(inputs: Iterable[str]) -> tuple[list[Path], list[Path], list[s
     """Expand files and folders into (images, videos, problems); folders may mix both."""
     from zoo.video import VIDEO_SUFFIXES, is_video
 
-    expanded: list[str] = []
+    files: list[Path] = []
     problems: list[str] = []
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
             found = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES
+                p for p in path.iterdir() if p.suffix.lower() in {*IMAGE_SUFFIXES, *VIDEO_SUFFIXES}
             )
             if not found:
                 problems.append(f"{path}: no images or videos in this folder")
-            expanded += [str(p) for p in found]
+            files += found  # a folder named like an image is named by the image reader
+        elif path.is_file():
+            files.append(path)
         else:
-            expanded.append(raw)
-    files, missing = collect_images(expanded)
+            problems.append(f"{path}: no such file or folder")
     return (
         [p for p in files if not is_video(p)],
         [p for p in files if is_video(p)],
-        problems + missing,
+        problems,
     )
