@@ -101,6 +101,7 @@ def test_no_source_tree_on_the_path(zoo_cli):
 
 
 def test_segment_and_eval_segmentation(zoo_cli, zoo_data):
+    zoo_data = zoo_data.resolve()  # the commands run from another folder
     val = sorted((zoo_data / "camvid" / "val").glob("*.jpg"))[:2]
     subset = zoo_cli.work / "camvid"
     for folder in ("val", "valannot"):
@@ -119,6 +120,7 @@ def test_segment_and_eval_segmentation(zoo_cli, zoo_data):
 
 
 def test_detect_image_and_video_then_eval_detection(zoo_cli, zoo_data):
+    zoo_data = zoo_data.resolve()  # the commands run from another folder
     import cv2
 
     coco = zoo_data / "coco128"
@@ -178,6 +180,7 @@ def test_detect_image_and_video_then_eval_detection(zoo_cli, zoo_data):
 
 
 def test_translate_and_eval_translation(zoo_cli, zoo_data):
+    zoo_data = zoo_data.resolve()  # the commands run from another folder
     subset = zoo_cli.work / "multi30k"
     subset.mkdir()
     for lang in ("en", "de"):
