@@ -166,21 +166,19 @@ def legend_band(width: int, entries: Sequence[tuple[str, tuple[int, int, int]]])
         x, y = pad, pad + r * line
         for k in row:
             name, colour = entries[k]
-            cv2.rectangle(band, (x, y + 2), (x + swatch, y + 2 + swatch), tuple(colour), -1)
-            cv2.rectangle(band, (x, y + 2), (x + swatch, y + 2 + swatch), (255, 255, 255), 1)
-            baseline = y + 2 + swatch - max(1, swatch // 6)
-            cv2.putText(
-                band,
-                name,
-                (x + swatch + pad, baseline),
-                font,
-                scale,
-                (255, 255, 255),
-                thick,
-                cv2.LINE_AA,
-            )
+            _draw_entry(band, x, y, name, colour, (font, scale, thick), swatch, pad)
             x += cells[k]
     return band
+
+
+def _draw_entry(canvas, x, y, name, colour, text_style, swatch, pad) -> None:
+    """One legend entry at ``(x, y)``: a white-edged colour swatch and the name in white."""
+    font, scale, thick = text_style
+    cv2.rectangle(canvas, (x, y + 2), (x + swatch, y + 2 + swatch), tuple(colour), -1)
+    cv2.rectangle(canvas, (x, y + 2), (x + swatch, y + 2 + swatch), (255, 255, 255), 1)
+    baseline = y + 2 + swatch - max(1, swatch // 6)
+    org = (x + swatch + pad, baseline)
+    cv2.putText(canvas, name, org, font, scale, (255, 255, 255), thick, cv2.LINE_AA)
 
 
 def draw_legend(
@@ -208,17 +206,5 @@ def draw_legend(
     for k, (name, colour) in enumerate(entries):
         col, row = divmod(k, rows)
         x, y = pad + col * width, pad + row * line
-        cv2.rectangle(out, (x, y + 2), (x + swatch, y + 2 + swatch), tuple(colour), -1)
-        cv2.rectangle(out, (x, y + 2), (x + swatch, y + 2 + swatch), (255, 255, 255), 1)
-        baseline = y + 2 + swatch - max(1, swatch // 6)
-        cv2.putText(
-            out,
-            name,
-            (x + swatch + pad, baseline),
-            font,
-            scale,
-            (255, 255, 255),
-            thick,
-            cv2.LINE_AA,
-        )
+        _draw_entry(out, x, y, name, colour, (font, scale, thick), swatch, pad)
     return out
