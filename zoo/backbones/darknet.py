@@ -21,22 +21,30 @@ from zoo.darknet import build, parse_cfg_text
 from zoo.errors import ZooError
 
 LEVELS = ("P3", "P4", "P5")
+OPTIONAL_LEVELS = ("P2",)  # stride 4, for FCN-4s
 
 
-def _taps(taps: dict) -> list[int]:
-    if sorted(taps) != sorted(LEVELS):
-        raise ZooError(f"darknet backbone taps must name {', '.join(LEVELS)}; got {sorted(taps)}")
-    return [int(taps[level]) for level in LEVELS]
+def _levels(taps: dict) -> list[str]:
+    extra = sorted(set(taps) - set(LEVELS))
+    if not set(LEVELS) <= set(taps) or set(extra) - set(OPTIONAL_LEVELS):
+        raise ZooError(
+            f"darknet backbone taps must name {', '.join(LEVELS)} (and optionally P2); "
+            f"got {sorted(taps)}"
+        )
+    return [level for level in (*OPTIONAL_LEVELS, *LEVELS) if level in taps]
 
 
 def darknet(cfg: str, taps: dict, name: str = "darknet") -> keras.Model:
     """Build the layers of Darknet ``cfg`` text up to ``taps`` ``{"P3": n, "P4": n, "P5": n}``.
 
     ``taps`` are darknet layer numbers (0 is the first layer after ``[net]``) whose outputs
-    have strides 8, 16 and 32. Returns a functional model with outputs ``{"P3", "P4", "P5"}``.
+    have strides 8, 16 and 32 (and 4 for an optional ``P2``). Returns a functional model with
+    outputs ``{"P3", "P4", "P5"}`` (and ``"P2"``).
     """
-    network = build(parse_cfg_text(cfg, "backbone.cfg"), taps=_taps(taps), any_size=True)
-    return keras.Model(network.input, dict(zip(LEVELS, network.outputs, strict=True)), name=name)
+    levels = _levels(taps)
+    layers = [int(taps[level]) for level in levels]
+    network = build(parse_cfg_text(cfg, "backbone.cfg"), taps=layers, any_size=True)
+    return keras.Model(network.input, dict(zip(levels, network.outputs, strict=True)), name=name)
 
 
 def load_darknet_weights(backbone: keras.Model, cfg: str, weights_path: str | Path) -> int:

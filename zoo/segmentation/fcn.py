@@ -2,7 +2,8 @@
 
 The network pads its input to a multiple of 32, runs the backbone, scores each pyramid level
 with a 1x1 convolution, fuses coarse scores upsampled 2x (learned, bilinear-initialised) with
-the stride-16 (FCN-16s) and stride-8 (FCN-8s) scores, upsamples to the input with a fixed
+the stride-16 (FCN-16s), stride-8 (FCN-8s) and, where the backbone has a ``P2``, stride-4
+(FCN-4s, for thin structures such as poles) scores, upsamples to the input with a fixed
 bilinear kernel and crops back to the input's height and width. Preprocessing (scaling, mean,
 std, channel order) is a layer of the model, so it takes raw 0..255 RGB pixels.
 
@@ -22,7 +23,7 @@ from zoo.backbones import BACKBONE_PREPROCESSING, create_backbone
 from zoo.blocks.preprocessing import CropLike, ImageNormalization, PadToMultiple
 from zoo.blocks.upsample import BilinearUpsample
 
-VARIANTS = {"fcn32s": 32, "fcn16s": 16, "fcn8s": 8}
+VARIANTS = {"fcn32s": 32, "fcn16s": 16, "fcn8s": 8, "fcn4s": 4}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -31,7 +32,8 @@ class FCN(keras.Model):
 
     Args:
         num_classes: number of output classes (void is not a class).
-        variant: ``"fcn32s"``, ``"fcn16s"`` or ``"fcn8s"``.
+        variant: ``"fcn32s"``, ``"fcn16s"``, ``"fcn8s"`` or ``"fcn4s"`` (needs a backbone
+            with a stride-4 ``P2`` output, such as ``darknet`` with a ``P2`` tap).
         backbone: ``"litenet"`` (CPU default) or ``"vgg16"`` (the paper's).
         backbone_config: keyword arguments of the backbone builder.
         class_names: names of the classes, saved with the model.
@@ -65,6 +67,8 @@ class FCN(keras.Model):
         x = ImageNormalization(**preprocessing, name="preprocess")(image)
         x = PadToMultiple(32, name="pad")(x)
         feats = create_backbone(backbone, **backbone_config)(x)
+        if variant == "fcn4s" and "P2" not in feats:
+            raise ValueError(f"fcn4s needs a stride-4 'P2' output; backbone {backbone!r} has none")
 
         def score(feature, name, zero_init):
             if dropout:
@@ -78,7 +82,7 @@ class FCN(keras.Model):
 
         logits = score(feats["P5"], "score_fr", zero_init=False)
         stride = 32
-        for level, name in (("P4", "score_pool4"), ("P3", "score_pool3")):
+        for level, name in (("P4", "score_pool4"), ("P3", "score_pool3"), ("P2", "score_pool2")):
             if stride == VARIANTS[variant]:
                 break
             up = BilinearUpsample(2, name=f"upscore{stride // 2}_2x")(logits)

@@ -1,4 +1,4 @@
-"""Registered segmentation architectures: ``fcn32s``, ``fcn16s``, ``fcn8s``.
+"""Registered segmentation architectures: ``fcn32s``, ``fcn16s``, ``fcn8s``, ``fcn4s``.
 
 Example:
     >>> import zoo
@@ -24,3 +24,4 @@ def _builder(variant: str):
 fcn32s = register_model("fcn32s", task="segmentation")(_builder("fcn32s"))
 fcn16s = register_model("fcn16s", task="segmentation")(_builder("fcn16s"))
 fcn8s = register_model("fcn8s", task="segmentation")(_builder("fcn8s"))
+fcn4s = register_model("fcn4s", task="segmentation")(_builder("fcn4s"))

@@ -107,6 +107,21 @@ def resolve_darknet_backbone(model_cfg: dict) -> tuple[str, Path | None] | None:
     return backbone_cfg["cfg"], weights
 
 
+def initialise_from(model, init: str) -> None:
+    """Copy into ``model`` the weights of the trained model ``init`` (a zoo model name or a
+    ``.keras`` path) whose names and shapes match; the others keep their initial values."""
+    from zoo.api import load, transfer_weights
+
+    source = load(str(init))
+    if getattr(source, "task", None) != "segmentation":
+        raise ZooError(f"[model] init = {init!r} is not a segmentation model")
+    loaded, skipped = transfer_weights(source, model, verbose=False)
+    print(
+        f"zoo: initialised from {init}: {len(loaded)} weights copied, "
+        f"{len(skipped)} new ({', '.join(skipped) or 'none'})"
+    )
+
+
 def train_segmentation(config: dict, resume: bool = False, init_model=None):
     """Train the FCN a recipe describes; returns the Keras ``History``.
 
@@ -136,6 +151,7 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
             print(f"zoo: nothing to resume in {run_dir}; starting fresh")
         model_cfg = dict(config["model"])
         arch = model_cfg.pop("architecture")
+        init = model_cfg.pop("init", None)
         darknet_files = resolve_darknet_backbone(model_cfg)
         if init_model is not None:
             model = init_model
@@ -151,7 +167,11 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
             from zoo.backbones.vgg16 import load_vgg16_imagenet
 
             load_vgg16_imagenet(model.get_layer("vgg16"), train_cfg["imagenet_weights"])
-        if darknet_files is not None and init_model is None and darknet_files[1] is not None:
+        if init is not None and init_model is None:
+            # staged training as in the FCN paper (FCN-16s from FCN-32s ...): every weight of
+            # the trained model whose name and shape match; new skip layers keep their init
+            initialise_from(model, init)
+        elif darknet_files is not None and init_model is None and darknet_files[1] is not None:
             from zoo.backbones import load_darknet_weights
 
             cfg_text, weights_path = darknet_files
