@@ -149,6 +149,39 @@ def test_pyramid_strides_at_any_size():
         }
 
 
+def test_optional_stride_4_tap_and_fcn4s():
+    taps = dict(TAPS, P2=1)  # layer 1: the stride-4 depthwise convolution
+    features = create_backbone("darknet", cfg=CFG, taps=taps)(random_image(64, 96, batch=1) / 255)
+    assert tuple(features["P2"].shape) == (1, 16, 24, 8)
+    model = FCN(4, "fcn4s", backbone="darknet", backbone_config={"cfg": CFG, "taps": taps})
+    names = {layer.name for layer in model.layers}
+    assert {"score_pool2", "upscore4_2x", "upscore4x"} <= names and "upscore8x" not in names
+    assert tuple(model(random_image(70, 90, batch=2)).shape) == (2, 70, 90, 4)
+    with pytest.raises(ValueError, match="stride-4 'P2'"):
+        FCN(4, "fcn4s", backbone="darknet", backbone_config={"cfg": CFG, "taps": TAPS})
+
+
+def test_fcn4s_starts_from_a_trained_fcn8s(tmp_path):
+    """Staged training: every FCN-8s weight is copied; the new skip scores zero at first."""
+    from zoo.segmentation.train import initialise_from
+
+    fcn8s = FCN(4, "fcn8s", backbone="darknet", backbone_config={"cfg": CFG, "taps": TAPS})
+    for var in fcn8s.trainable_weights:  # non-zero skip scores, so copying is visible
+        var.assign(np.random.default_rng(len(var.path)).normal(0, 0.2, var.shape))
+    fcn8s.save(tmp_path / "stage1.keras")
+    config = {"cfg": CFG, "taps": dict(TAPS, P2=1)}
+    fcn4s = FCN(4, "fcn4s", backbone="darknet", backbone_config=config)
+    initialise_from(fcn4s, str(tmp_path / "stage1.keras"))
+    np.testing.assert_array_equal(
+        fcn4s.get_layer("score_pool3").get_weights()[0],
+        fcn8s.get_layer("score_pool3").get_weights()[0],
+    )
+    assert not np.any(fcn4s.get_layer("score_pool2").get_weights()[0])
+    x = random_image(64, 96, batch=1)
+    a, b = fcn8s.predict_on_batch(x), fcn4s.predict_on_batch(x)
+    assert np.mean(a.argmax(-1) == b.argmax(-1)) > 0.9  # only the upsampling path differs
+
+
 def test_layers_past_the_taps_are_left_out():
     names = {layer.name for layer in _backbone().layers}
     assert "conv_11" in names and "conv_12" not in names
@@ -180,6 +213,8 @@ def test_gradients_reach_every_weight():
 def test_bad_taps_are_named():
     with pytest.raises(ZooError, match="P3, P4, P5"):
         create_backbone("darknet", cfg=CFG, taps={"P3": 3, "P4": 5})
+    with pytest.raises(ZooError, match="optionally P2"):
+        create_backbone("darknet", cfg=CFG, taps=dict(TAPS, P1=1))
     with pytest.raises(ZooError, match="no darknet layer numbered 40"):
         create_backbone("darknet", cfg=CFG, taps={"P3": 3, "P4": 5, "P5": 40})
 
@@ -211,7 +246,7 @@ def test_camvid_recipe_names_a_darknet_backbone_that_resolves(zoo_data):
     from zoo.segmentation.train import resolve_darknet_backbone
     from zoo.training.recipe import load_recipe
 
-    recipe = load_recipe(PROJECT_ROOT / "apps/segmentation/recipes/fcn8s_camvid.toml", [])
+    recipe = load_recipe(PROJECT_ROOT / "apps/segmentation/recipes/fcn8s_camvid_8s.toml", [])
     model_cfg = dict(recipe["model"])
     cfg_text, weights = resolve_darknet_backbone(model_cfg)
     assert weights == zoo_data / "darknet" / "yolo-fastest-1.1-xl.weights"

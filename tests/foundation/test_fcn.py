@@ -1,4 +1,4 @@
-"""FCN-32s/16s/8s: any input size, ``segment()``, gradients, serialisation, golden values."""
+"""FCN-32s/16s/8s (FCN-4s: tests/foundation/test_darknet_backbone.py): any input size, ``segment()``, gradients, serialisation, golden values."""
 
 from __future__ import annotations
 
@@ -65,7 +65,9 @@ def test_segment_rejects_non_rgb(variant_model):
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="unknown FCN variant"):
-        FCN(num_classes=3, variant="fcn4s")
+        FCN(num_classes=3, variant="fcn2s")
+    with pytest.raises(ValueError, match="fcn4s needs a stride-4 'P2'"):
+        FCN(num_classes=3, variant="fcn4s", backbone="litenet")
     with pytest.raises(ValueError, match="2 class names for 3 classes"):
         FCN(num_classes=3, class_names=["a", "b"])
 

@@ -21,13 +21,16 @@ from zoo.training.schedule import make_optimizer
 from zoo.writable import writable_dir
 
 
-def compile_segmentation(model, optimizer, ignore_index: int | None, jit_compile="auto") -> None:
-    """Compile with cross-entropy that ignores void, and a confusion-matrix mIoU metric."""
+def compile_segmentation(
+    model, optimizer, ignore_index: int | None, jit_compile="auto", jaccard_weight: float = 0.0
+) -> None:
+    """Compile with cross-entropy that ignores void (plus ``jaccard_weight`` x a soft-IoU
+    term, :mod:`zoo.segmentation.losses`), and a confusion-matrix mIoU metric."""
+    from zoo.segmentation.losses import SegmentationLoss
+
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, ignore_class=ignore_index
-        ),
+        loss=SegmentationLoss(ignore_class=ignore_index, jaccard_weight=jaccard_weight),
         metrics=[
             keras.metrics.MeanIoU(
                 model.num_classes, name="miou", ignore_class=ignore_index, sparse_y_pred=False
@@ -179,7 +182,13 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
             print(f"zoo: backbone initialised from {weights_path} ({count} layers)")
         optimizer = make_optimizer(train_cfg, len(train), epochs)
         jit = train_cfg.get("jit_compile", "auto")
-        compile_segmentation(model, optimizer, train_ds.ignore_index, jit_compile=jit)
+        compile_segmentation(
+            model,
+            optimizer,
+            train_ds.ignore_index,
+            jit_compile=jit,
+            jaccard_weight=float(train_cfg.get("jaccard_weight", 0.0)),
+        )
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
     train.start_at(state["epoch"])  # the data order and draws of an unbroken run
