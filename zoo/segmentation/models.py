@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import zoo.segmentation.losses  # noqa: F401  (registers the loss a compiled checkpoint names)
 from zoo.registry import register_model
 from zoo.segmentation.fcn import FCN
 
