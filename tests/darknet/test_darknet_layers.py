@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from zoo.darknet import ChannelGroup, DarknetMaxPool, Reorg
+from zoo.darknet import ChannelGroup, DarknetMaxPool, NearestUpsample, Reorg
 
 pytestmark = pytest.mark.model
 
@@ -69,6 +69,15 @@ def test_channel_group_and_configs():
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(ChannelGroup(3, 1)(x)).ravel(), [4, 5, 6, 7]
     )
-    for layer in (ChannelGroup(3, 1), DarknetMaxPool(3, 2, 2), Reorg(2)):
+    for layer in (ChannelGroup(3, 1), DarknetMaxPool(3, 2, 2), Reorg(2), NearestUpsample(3)):
         clone = type(layer).from_config(layer.get_config())
         assert clone.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("stride", [2, 3])
+def test_nearest_upsample_is_keras_upsampling(stride):
+    x = np.random.default_rng(0).random((2, 5, 7, 3), dtype=np.float32)
+    ours = keras.ops.convert_to_numpy(NearestUpsample(stride)(x))
+    want = keras.ops.convert_to_numpy(keras.layers.UpSampling2D(stride)(x))
+    np.testing.assert_array_equal(ours, want)
+    assert NearestUpsample(stride).compute_output_shape((2, None, 7, 3)) == (2, None, 7 * stride, 3)

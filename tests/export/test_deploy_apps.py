@@ -41,13 +41,6 @@ def run_script(fmt: str, model: Path, image: Path, *extra: str) -> list[dict]:
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
-LITERT_FCN_DARKNET = pytest.mark.xfail(
-    strict=True,
-    reason="known defect: the LiteRT converter leaves the darknet backbone's 5x5 depthwise "
-    "convolution after the upsample+concat (layer 125) as a Flex op (DepthwiseConv2dNative)",
-)
-
-
 @pytest.fixture(scope="module")
 def data():
     from zoo.data.paths import data_root
@@ -75,7 +68,7 @@ def test_deploy_detects_as_zoo(fmt, exported, data, tmp_path):
     assert cv2.imread(str(tmp_path / "boxes.jpg")).shape == image.shape
 
 
-@pytest.mark.parametrize("fmt", ["onnx", pytest.param("litert", marks=LITERT_FCN_DARKNET)])
+@pytest.mark.parametrize("fmt", ["onnx", "litert"])
 def test_deploy_segments_as_zoo(fmt, exported, data, tmp_path):
     image_path = sorted((data / "camvid" / "val").glob("*"))[0]
     lines = run_script(fmt, exported("fcn8s-camvid", fmt), image_path, "--out",

@@ -73,22 +73,7 @@ def _camvid_miou(model, root) -> float:
     return segmentation_scores(conf, model.class_names)["miou"]
 
 
-@pytest.mark.parametrize(
-    "fmt",
-    [
-        pytest.param(
-            f,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known defect: LiteRT leaves the darknet backbone's depthwise conv 125 "
-                "as a Flex op",
-            ),
-        )
-        if f == "litert"
-        else f
-        for f in FORMATS
-    ],
-)
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_camvid_miou_matches_keras(fmt, exported, zoo_data_root, keras_scores):
     if "seg" not in keras_scores:
         keras_scores["seg"] = _camvid_miou(zoo.load("fcn8s-camvid"), zoo_data_root)

@@ -70,3 +70,19 @@ def test_runtime_keras_and_missing_file(raccoon_image, tmp_path):
     result = invoke("detect", raccoon_image, "--model", tmp_path / "absent.onnx")
     assert result.exit_code != 0
     assert "absent.onnx" in result.stderr.strip().splitlines()[-1]
+
+
+def test_litert_detect_keeps_stderr_clean(exported, raccoon_image, tmp_path):
+    """LiteRT's native "Created TensorFlow Lite XNNPACK delegate" line stays off stderr."""
+    import subprocess
+    import sys
+
+    path = exported("yolo-wildlife", "litert")
+    out = subprocess.run(
+        [sys.executable, "-m", "zoo", "detect", str(raccoon_image), "--model", str(path),
+         "--json", str(tmp_path / "d.json")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads((tmp_path / "d.json").read_text())[0]["detections"]
+    assert "XNNPACK" not in out.stderr

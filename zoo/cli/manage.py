@@ -142,8 +142,20 @@ def _batch(value: str) -> int | None:
 @click.option(
     "--beam", default=5, show_default=True, type=click.IntRange(1, 64), help="Translation beam."
 )
+@click.option(
+    "--int8",
+    is_flag=True,
+    help="LiteRT: quantise the network to int8 (pre/post-processing stay float).",
+)
+@click.option(
+    "--calibration",
+    default=None,
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of real images to calibrate --int8 on (64 drawn evenly).",
+)
 @quiet_option
-def export(model_name, fmt, out_path, size, batch, beam):
+def export(model_name, fmt, out_path, size, batch, beam, int8, calibration):
     """Export MODEL whole (pre- and post-processing inside) for another runtime.
 
     Detection: uint8 images -> boxes in input pixels, scores, classes, num_detections.
@@ -152,12 +164,19 @@ def export(model_name, fmt, out_path, size, batch, beam):
     The file loads back with zoo.load(PATH) and every --model option.
     """
     size, batch = _size(size), _batch(batch)
+    if int8 and (fmt != "litert" or calibration is None):
+        raise click.UsageError("--int8 needs --format litert and --calibration DIR")
+    if calibration is not None and not int8:
+        raise click.UsageError("--calibration goes with --int8")
     setup_backend()
     from zoo.api import load
     from zoo.export import export_model
 
     bar = Progress(total=1, desc=f"export {fmt}", unit="model")
-    path = export_model(model_name, fmt, out_path, size, batch, beam, model=load(model_name))
+    path = export_model(
+        model_name, fmt, out_path, size, batch, beam, model=load(model_name),
+        calibration=calibration,
+    )  # fmt: skip
     bar.update(1)
     bar.close()
     click.echo(f"wrote {path}")

@@ -13,7 +13,7 @@ Example:
 from zoo.darknet.builder import BN_EPSILON, build
 from zoo.darknet.cfg import DarknetCfg, Section, parse_cfg, parse_cfg_text
 from zoo.darknet.heads import heads
-from zoo.darknet.layers import ChannelGroup, DarknetMaxPool, Reorg
+from zoo.darknet.layers import ChannelGroup, DarknetMaxPool, NearestUpsample, Reorg
 from zoo.darknet.plan import LayerPlan, plan_layers
 from zoo.darknet.weights_file import (
     ConvWeights,
@@ -31,6 +31,7 @@ __all__ = [
     "DarknetMaxPool",
     "DarknetWeights",
     "LayerPlan",
+    "NearestUpsample",
     "Reorg",
     "Section",
     "build",

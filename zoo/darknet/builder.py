@@ -28,7 +28,7 @@ import keras
 import numpy as np
 
 from zoo.darknet.cfg import DarknetCfg, parse_cfg
-from zoo.darknet.layers import ChannelGroup, DarknetMaxPool, Reorg
+from zoo.darknet.layers import ChannelGroup, DarknetMaxPool, NearestUpsample, Reorg
 from zoo.darknet.plan import HEAD_KINDS, NETWORK_INPUT, LayerPlan, plan_layers
 from zoo.darknet.weights_file import ConvWeights, read_weights, split_conv_weights
 from zoo.errors import ZooError
@@ -122,8 +122,7 @@ def _layer(plan: LayerPlan, inputs: list, zero_init: bool):
         x = keras.layers.Add(name=f"shortcut_{i}")(inputs)
         return _apply_activation(x, p["activation"], i)
     if kind == "upsample":
-        up = keras.layers.UpSampling2D(p["stride"], interpolation="nearest", name=f"upsample_{i}")
-        return up(x)
+        return NearestUpsample(p["stride"], name=f"upsample_{i}")(x)
     if kind == "reorg":
         return Reorg(p["stride"], name=f"reorg_{i}")(x)
     if kind == "dropout":

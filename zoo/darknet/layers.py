@@ -4,6 +4,7 @@
   ``ceil(p/2)`` after, padded cells never win), e.g. the size-2 stride-1 pool of yolov3-tiny.
 - :class:`Reorg`: darknet's ``[reorg]`` space-to-depth, in its own element order.
 - :class:`ChannelGroup`: the ``groups``/``group_id`` channel split of ``[route]``.
+- :class:`NearestUpsample`: ``[upsample]``, nearest neighbour by an integer factor.
 
 Example:
     >>> import keras
@@ -117,4 +118,40 @@ class ChannelGroup(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(groups=self.groups, group_id=self.group_id)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class NearestUpsample(keras.layers.Layer):
+    """Darknet's ``[upsample]``: each pixel repeated ``stride`` x ``stride`` times.
+
+    ``UpSampling2D(interpolation="nearest")`` with the channel count restated: with any input
+    size its two ``repeat``s end in reshapes to a run-time shape, which hides the channels from
+    the LiteRT converter; a depthwise convolution after a concat with it then stays a Flex op
+    (``DepthwiseConv2dNative``) that the LiteRT runtime cannot run. A last reshape to
+    ``(-1, H*s, W*s, C)`` with ``C`` a constant lets it lower to ``DEPTHWISE_CONV_2D``.
+
+    Example:
+        >>> y = NearestUpsample(2)(keras.ops.reshape(keras.ops.arange(4.0), (1, 2, 2, 1)))
+        >>> keras.ops.convert_to_numpy(y)[0, :, :, 0].tolist()[1]
+        [0.0, 0.0, 1.0, 1.0]
+    """
+
+    def __init__(self, stride: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        self.stride = int(stride)
+
+    def call(self, x):
+        s, shape = self.stride, ops.shape(x)
+        y = ops.repeat(ops.repeat(x, s, axis=1), s, axis=2)
+        return ops.reshape(y, (-1, shape[1] * s, shape[2] * s, x.shape[-1]))
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        s = self.stride
+        return (n, None if h is None else h * s, None if w is None else w * s, c)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(stride=self.stride)
         return config

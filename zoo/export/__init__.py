@@ -61,6 +61,7 @@ def export_model(
     batch: int | None = None,
     beam: int = 5,
     model=None,
+    calibration=None,
 ) -> Path:
     """Export the model ``name`` (trained-model name or ``.keras`` path) to ``fmt`` at ``out``.
 
@@ -69,9 +70,13 @@ def export_model(
         batch: fixed batch size (default: any).
         beam: translation beam size built into the file (1: greedy).
         model: the loaded model, when the caller already has it.
+        calibration: a folder of real images (or a list of image paths): LiteRT only, the
+            network is quantised to int8 calibrated on them (:mod:`zoo.export.quantize`).
     """
     if fmt not in FORMATS:
         raise ZooError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if calibration is not None and fmt != "litert":
+        raise ZooError(f"int8 quantisation (--int8) is for litert exports, not {fmt}")
     out = Path(out)
     if model is None:
         from zoo.api import load
@@ -107,9 +112,18 @@ def export_model(
         )
     else:
         raise ZooError(f"{name}: not a zoo task model; nothing to export")
+    samples = None
+    if calibration is not None:
+        from zoo.export.quantize import calibration_inputs, calibration_paths
+
+        if task not in ("detection", "segmentation"):
+            raise ZooError(f"{name}: int8 export is for detection and segmentation models")
+        paths = calibration_paths(calibration)
+        samples = calibration_inputs(model, paths, size)
+        extra["quantization"] = {"int8": "network", "calibration_images": len(paths)}
     metadata = build_metadata(model, fmt, source_name=name, **extra)
     if fmt == "tf_saved_model":
         return writers.write_saved_model(fn, spec, net, out, metadata, assets)
     if fmt == "onnx":
         return writers.write_onnx(fn, spec, net, out, metadata)
-    return writers.write_litert(fn, spec, net, out, metadata)
+    return writers.write_litert(fn, spec, net, out, metadata, samples)

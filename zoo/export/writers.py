@@ -95,19 +95,32 @@ def write_litert(
     network,
     out: str | os.PathLike,
     metadata: dict,
+    calibration: list[dict] | None = None,
 ) -> Path:
-    """A ``.tflite`` file of builtin ops only (runs on the plain LiteRT runtime, XNNPACK)."""
+    """A ``.tflite`` file of builtin ops only (runs on the plain LiteRT runtime, XNNPACK).
+
+    ``calibration``: input dicts of real images; the network is then quantised to int8
+    (:func:`zoo.export.quantize.quantize_network`), the rest stays float.
+    """
     import tensorflow as tf
 
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         _saved_model(fn, spec, network, Path(folder) / "sm", {})
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(Path(folder) / "sm"))
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        converter.experimental_enable_resource_variables = True
+
+        def converter():
+            conv = tf.lite.TFLiteConverter.from_saved_model(str(Path(folder) / "sm"))
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+            conv.experimental_enable_resource_variables = True
+            return conv
+
         with _quiet():
-            data = converter.convert()
+            data = converter().convert()
+            if calibration:
+                from zoo.export.quantize import quantize_network
+
+                data = quantize_network(converter(), calibration, data)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_bytes(_tflite_with_metadata(data, metadata))
     _replace(tmp, target)
