@@ -1,4 +1,7 @@
-"""FCN-32s/16s/8s (FCN-4s: tests/foundation/test_darknet_backbone.py): any input size, ``segment()``, gradients, serialisation, golden values."""
+"""FCN-32s/16s/8s: any input size, ``segment()``, gradients, serialisation, golden values.
+
+FCN-4s, which needs a stride-4 backbone output, is tested in test_darknet_backbone.py.
+"""
 
 from __future__ import annotations
 
