@@ -25,8 +25,7 @@ OPTIONAL_LEVELS = ("P2",)  # stride 4, for FCN-4s
 
 
 def _levels(taps: dict) -> list[str]:
-    extra = sorted(set(taps) - set(LEVELS))
-    if not set(LEVELS) <= set(taps) or set(extra) - set(OPTIONAL_LEVELS):
+    if not set(LEVELS) <= set(taps) <= {*LEVELS, *OPTIONAL_LEVELS}:
         raise ZooError(
             f"darknet backbone taps must name {', '.join(LEVELS)} (and optionally P2); "
             f"got {sorted(taps)}"
