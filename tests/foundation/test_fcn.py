@@ -125,3 +125,38 @@ def test_fcn8s_golden():
     seed_weights(model, seed=7, skip=("upscore",))
     out = np.asarray(model(random_image(37, 53, seed=8, batch=1)))
     assert_golden("fcn8s_tiny_logits", out[0, ::4, ::4], rtol=1e-4, atol=1e-4)
+
+
+def test_refine_starts_from_the_plain_fcn_and_roundtrips(tmp_path):
+    """``refine``: same output as the plain FCN at init (zero score), saved and loaded whole,
+    and folded for inference without changing its output."""
+    from zoo.api import load_model_file
+    from zoo.blocks.fold import fold_batch_norm
+
+    plain = tiny_fcn("fcn8s", 3)
+    seed_weights(plain, seed=3, skip=("upscore",))
+    refined = tiny_fcn("fcn8s", 3, refine=8)
+    values = {v.path: v.numpy() for v in plain.weights}
+    new = [v for v in refined.weights if v.path not in values]
+    for v in refined.weights:
+        if v.path in values:
+            v.assign(values[v.path])
+    assert {v.path.split("/")[0] for v in new} == {
+        "refine1_dw", "refine1_dw_bn", "refine1_pw_conv", "refine1_pw_bn",
+        "refine2_dw", "refine2_dw_bn", "refine2_pw_conv", "refine2_pw_bn", "refine_score",
+    }  # fmt: skip
+    x = random_image(45, 61, batch=2)
+    np.testing.assert_allclose(np.asarray(refined(x)), np.asarray(plain(x)), atol=1e-5)
+
+    seed_weights(refined, seed=4, skip=("upscore",))  # a trained-looking refinement
+    grads = gradients(refined, x, projection_loss((2, 45, 61, 3)))
+    assert_all_gradients_nonzero(refined, grads)
+    expected = np.asarray(refined(x))  # after the training-mode pass moved the BN statistics
+    assert np.abs(expected - np.asarray(plain(x))).max() > 1e-3
+    path = tmp_path / "refined.keras"
+    refined.save(path)
+    loaded = load_model_file(path)
+    assert loaded.get_config()["refine"] == 8
+    np.testing.assert_allclose(np.asarray(loaded(x)), expected, rtol=1e-5, atol=1e-5)
+    folded = fold_batch_norm(keras.Model(refined.inputs, refined.outputs))
+    np.testing.assert_allclose(np.asarray(folded(x)), expected, rtol=1e-4, atol=1e-4)

@@ -20,10 +20,26 @@ import keras
 import numpy as np
 
 from zoo.backbones import BACKBONE_PREPROCESSING, create_backbone
+from zoo.blocks.conv_bn_act import BN_EPSILON, BN_MOMENTUM, conv_bn_act
 from zoo.blocks.preprocessing import CropLike, ImageNormalization, PadToMultiple
 from zoo.blocks.upsample import BilinearUpsample
 
 VARIANTS = {"fcn32s": 32, "fcn16s": 16, "fcn8s": 8, "fcn4s": 4}
+FINE_LEVELS = {32: "P5", 16: "P4", 8: "P3", 4: "P2"}
+
+
+def _refine(feature, logits, channels: int, num_classes: int):
+    """``logits`` plus a zero-initialised correction computed non-linearly from ``feature``
+    and ``logits`` (same stride): training starts from the plain FCN's predictions."""
+    x = keras.layers.Concatenate(name="refine_concat")([feature, logits])
+    for i in (1, 2):
+        x = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False, name=f"refine{i}_dw")(x)
+        x = keras.layers.BatchNormalization(
+            momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=f"refine{i}_dw_bn"
+        )(x)
+        x = conv_bn_act(x, channels, 1, name=f"refine{i}_pw")
+    delta = keras.layers.Conv2D(num_classes, 1, kernel_initializer="zeros", name="refine_score")(x)
+    return keras.layers.Add(name="refine_add")([logits, delta])
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -40,6 +56,11 @@ class FCN(keras.Model):
         ignore_index: the void label value in masks (excluded from loss and metrics).
         preprocessing: ``ImageNormalization`` arguments; defaults to the backbone's.
         dropout: dropout before the class scoring layers.
+        refine: channels of a small non-linear refinement at the finest fused stride (two
+            depthwise-separable conv-BN-ReLU over that level's features and the fused scores,
+            then a zero-initialised 1x1 score added to them); 0 (the paper's FCN) leaves it
+            out. The linear 1x1 skips cannot overrule coarse scores where a thin object
+            (a pole before a building) differs from its surroundings only in fine features.
 
     Call it on (N, H, W, 3) float RGB in 0..255 to get (N, H, W, num_classes) logits.
     """
@@ -54,6 +75,7 @@ class FCN(keras.Model):
         ignore_index: int | None = None,
         preprocessing: dict | None = None,
         dropout: float = 0.0,
+        refine: int = 0,
         **kwargs,
     ):
         if variant not in VARIANTS:
@@ -88,6 +110,8 @@ class FCN(keras.Model):
             up = BilinearUpsample(2, name=f"upscore{stride // 2}_2x")(logits)
             logits = keras.layers.Add(name=f"fuse_{name}")([up, score(feats[level], name, True)])
             stride //= 2
+        if refine:
+            logits = _refine(feats[FINE_LEVELS[stride]], logits, int(refine), num_classes)
         final = BilinearUpsample(stride, trainable=False, name=f"upscore{stride}x")
         logits = final(logits)
         logits = CropLike(name="crop")(logits, image)
@@ -104,6 +128,7 @@ class FCN(keras.Model):
         self.ignore_index = ignore_index
         self.preprocessing = preprocessing
         self.dropout = float(dropout)
+        self.refine = int(refine)
 
     def get_config(self):
         return {
@@ -117,6 +142,7 @@ class FCN(keras.Model):
             "ignore_index": self.ignore_index,
             "preprocessing": self.preprocessing,
             "dropout": self.dropout,
+            "refine": self.refine,
         }
 
     @classmethod
