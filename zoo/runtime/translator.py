@@ -155,3 +155,7 @@ class ExportedTranslator(ExportedModel):
         if n_best == 1:
             return ranked[0]
         return [[ranked[r][i] for r in range(n_best)] for i in range(len(texts))]
+
+    def alignments(self, texts, **search):
+        """Attention plots need the Keras model (exported files return no attention)."""
+        raise ZooError("attention plots (--attention) need the Keras model, not an exported file")
