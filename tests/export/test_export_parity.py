@@ -2,7 +2,8 @@
 
 Tolerances are the issue's: yolo-wildlife AP50 within 0.005 (its whole 44-image val split),
 fcn8s-camvid mIoU within 0.002 (the first 16 val images), translation BLEU within 0.1 (the
-first 120 val sentences). The numbers of the full splits are in the apps' READMEs.
+first 120 val sentences, every format: ONNX and LiteRT run the numpy beam search over the
+exported encoder and decoder step). The numbers of the full splits are in the apps' READMEs.
 """
 
 from __future__ import annotations
@@ -87,19 +88,37 @@ def test_camvid_miou_matches_keras(fmt, exported, zoo_data_root, keras_scores):
     assert abs(miou - keras_scores["seg"]) <= 0.002
 
 
-@pytest.mark.parametrize("name", ["rnnsearch-multi30k-en-de", "rnnsearch-multi30k-en-fr"])
-def test_translation_bleu_matches_keras(name, exported, zoo_data_root):
+@pytest.fixture(scope="module")
+def translation_val(zoo_data_root):
+    """``name -> (sources, references, Keras BLEU)`` on the first val sentences (cached)."""
     from zoo.translation.bleu import corpus_scores
     from zoo.translation.data import read_parallel_folder
 
-    keras_model = zoo.load(name)
-    sources, refs = read_parallel_folder(zoo_data_root / "multi30k", "val", *keras_model.languages)
-    sources, refs = sources[:SENTENCES], refs[:SENTENCES]
-    model = zoo.load(exported(name, "tf_saved_model"))
-    assert model.languages == keras_model.languages
+    cache: dict = {}
+
+    def get(name):
+        if name not in cache:
+            model = zoo.load(name)
+            root = zoo_data_root / "multi30k"
+            sources, refs = read_parallel_folder(root, "val", *model.languages)
+            sources, refs = sources[:SENTENCES], refs[:SENTENCES]
+            hyps = model.translate(sources, beam=5, batch_size=64)
+            cache[name] = sources, refs, corpus_scores(hyps, refs)["bleu"], model.languages
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", ["rnnsearch-multi30k-en-de", "rnnsearch-multi30k-en-fr"])
+def test_translation_bleu_matches_keras(name, fmt, exported, translation_val):
+    from zoo.translation.bleu import corpus_scores
+
+    sources, refs, theirs, languages = translation_val(name)
+    model = zoo.load(exported(name, fmt))
+    assert model.languages == languages and model.runtime == fmt
     ours = corpus_scores(model.translate(sources, batch_size=64), refs)["bleu"]
-    theirs = corpus_scores(keras_model.translate(sources, beam=5, batch_size=64), refs)["bleu"]
-    print(f"{name} BLEU ({SENTENCES} val sentences): keras {theirs:.2f}, saved model {ours:.2f}")
+    print(f"{name} BLEU ({SENTENCES} val sentences): keras {theirs:.2f}, {fmt} {ours:.2f}")
     assert theirs > 25
     assert abs(ours - theirs) <= 0.1
 

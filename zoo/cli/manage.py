@@ -159,8 +159,10 @@ def export(model_name, fmt, out_path, size, batch, beam, int8, calibration):
     """Export MODEL whole (pre- and post-processing inside) for another runtime.
 
     Detection: uint8 images -> boxes in input pixels, scores, classes, num_detections.
-    Segmentation: uint8 images -> class-index masks of the input size. Translation
-    (tf_saved_model): SentencePiece ids -> ids, beam search inside, tokenizer in assets/.
+    Segmentation: uint8 images -> class-index masks of the input size. Translation:
+    tf_saved_model, SentencePiece ids -> ids, beam search inside, tokenizer in assets/;
+    onnx/litert, PATH is the encoder, with STEM.decoder_step.onnx|.tflite (one decoder step)
+    and STEM.sentencepiece.model next to it (beam search in numpy, by zoo.load).
     The file loads back with zoo.load(PATH) and every --model option.
     """
     size, batch = _size(size), _batch(batch)

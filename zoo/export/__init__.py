@@ -3,7 +3,9 @@
 The exported file takes what a user has and gives what a user wants (:mod:`zoo.export.graphs`):
 detection uint8 images -> boxes in input pixels, scores, classes, number of detections;
 segmentation uint8 images -> class-index masks of the input size; translation SentencePiece
-ids -> ids (beam search inside; the tokenizer model in the SavedModel's assets). Each carries
+ids -> ids (SavedModel: beam search inside, the tokenizer model in its assets; ONNX and
+LiteRT: the encoder, with its decoder step and tokenizer model next to it and the beam search
+in numpy, :mod:`zoo.export.translation`). Each carries
 its metadata (:mod:`zoo.export.metadata`) and loads back with ``zoo.load(path)``.
 
 Exporting needs TensorFlow as the Keras backend, and for ONNX the ``export`` extra
@@ -97,11 +99,12 @@ def export_model(
     elif task == "segmentation":
         fn, spec, net = graphs.segmentation_function(model, size, batch)
     elif task == "translation":
+        if calibration is not None:
+            raise ZooError(f"{name}: int8 export is for detection and segmentation models")
         if fmt != "tf_saved_model":
-            raise ZooError(
-                f"{name}: translation models export as keras or tf_saved_model, not {fmt} "
-                "(see apps/deploy/README.md)"
-            )
+            from zoo.export.translation import export_translation
+
+            return export_translation(model, name, fmt, out, beam=beam, batch=batch)
         fn, spec, net = graphs.translation_function(model, beam=beam, batch=batch)
         assets["sentencepiece.model"] = model.tokenizer.proto
         extra.update(

@@ -35,6 +35,7 @@ def load_exported(path: str | os.PathLike, threads: int | None = None):
     """An exported zoo model as an :class:`~zoo.runtime.exported.ExportedModel` of its task."""
     from zoo.runtime.exported import MODEL_CLASSES
     from zoo.runtime.runners import open_runner
+    from zoo.runtime.translator import ExportedTranslator
 
     fmt = exported_format(path)
     if fmt is None:
@@ -43,6 +44,9 @@ def load_exported(path: str | os.PathLike, threads: int | None = None):
         raise ZooError(f"{path}: no such model file")
     runner = open_runner(Path(path), fmt, threads)
     task = runner.metadata.get("task")
-    if task not in MODEL_CLASSES:
+    classes = {**MODEL_CLASSES, "translation": ExportedTranslator}
+    if runner.metadata.get("role") == "decoder_step":
+        raise ZooError(f"{path}: a translation model's decoder step; load its encoder file")
+    if task not in classes:
         raise ZooError(f"{path}: no zoo metadata naming its task; was it exported by zoo?")
-    return MODEL_CLASSES[task](runner)
+    return classes[task](runner)

@@ -7,6 +7,8 @@ them as they take a ``.keras`` model. Detection images are brought to the networ
 numpy exactly as the Keras detectors do (:func:`zoo.detection.prepare.prepare_image`; the
 file's own resize is then the identity) and the boxes mapped back to each image's pixels.
 
+Translation: :mod:`zoo.runtime.translator`.
+
 Example:
     >>> model = zoo.load("yolo-wildlife.onnx")  # doctest: +SKIP
     >>> model.detect([image], conf=0.25)         # doctest: +SKIP
@@ -153,63 +155,5 @@ class ExportedSegmenter(ExportedModel):
         return masks
 
 
-class ExportedTranslator(ExportedModel):
-    """An exported translation SavedModel: SentencePiece here, the beam search in the file."""
-
-    task = "translation"
-
-    def __init__(self, runner):
-        super().__init__(runner)
-        from zoo.translation.tokenizer import SubwordTokenizer
-
-        languages = self.metadata.get("languages")
-        self.languages = tuple(languages) if languages else None
-        self.search = dict(self.metadata.get("search") or {})
-        self.tokenizer = SubwordTokenizer.from_file(
-            runner.assets / "sentencepiece.model",
-            max_tokens=int(self.metadata.get("max_tokens", 256)),
-            max_chars=int(self.metadata.get("max_chars", 1000)),
-        )
-
-    def translate(
-        self,
-        texts: Sequence[str] | str,
-        beam: int | None = None,
-        batch_size: int = 32,
-        length_multiple: int = 8,
-        **search,
-    ) -> list[str]:
-        """Translate ``texts``; one output per input (``""`` for an empty one).
-
-        The beam size and length penalty are those of the export (``metadata["search"]``).
-        """
-        built = self.search.get("beam")
-        if beam is not None and beam != built:
-            raise ZooError(f"this file searches with beam {built} (fixed at export), not {beam}")
-        for key, value in search.items():
-            if key in self.search and value != self.search[key]:
-                raise ZooError(f"{key}={value}: fixed at export ({self.search[key]})")
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        encoded = self.tokenizer.encode(texts, add_eos=True)
-        order = sorted(
-            (i for i, ids in enumerate(encoded) if len(ids) > 1), key=lambda i: len(encoded[i])
-        )
-        outputs = [""] * len(texts)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            width = max(len(encoded[i]) for i in chunk)
-            width = -(-width // length_multiple) * length_multiple
-            src = np.zeros((len(chunk), width), np.int32)
-            for row, i in enumerate(chunk):
-                src[row, : len(encoded[i])] = encoded[i]
-            tokens = self.runner.run(source_ids=src)["tokens"]
-            for row, i in enumerate(chunk):
-                outputs[i] = self.tokenizer.decode(tokens[row])
-        return outputs
-
-
-MODEL_CLASSES = {
-    "detection": ExportedDetector,
-    "segmentation": ExportedSegmenter,
-    "translation": ExportedTranslator,
-}
+MODEL_CLASSES = {"detection": ExportedDetector, "segmentation": ExportedSegmenter}
+# translation: zoo.runtime.translator.ExportedTranslator (its own module, added by load_exported)

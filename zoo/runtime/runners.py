@@ -54,6 +54,7 @@ class OnnxRunner:
     def __init__(self, path: Path, threads: int | None = None):
         import onnxruntime as ort
 
+        self.path, self.threads = path, threads
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or default_threads()
         options.log_severity_level = 3
@@ -96,6 +97,7 @@ class LiteRTRunner:
     def __init__(self, path: Path, threads: int | None = None):
         from ai_edge_litert.interpreter import Interpreter
 
+        self.path, self.threads = path, threads
         data = path.read_bytes()
         try:
             self.metadata = tflite_metadata(data)

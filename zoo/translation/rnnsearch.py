@@ -25,8 +25,8 @@ from zoo.translation import losses, schedule  # noqa: F401  (registered: trained
 from zoo.translation.decode import DecodeResult, beam_search, greedy_search
 from zoo.translation.decoder import AttentionGRUDecoder
 from zoo.translation.encoder import BiGRUEncoder
-from zoo.translation.long_lines import clean_line, split_to_window
-from zoo.translation.tokenizer import SubwordTokenizer, clean_text
+from zoo.translation.subwords import fit_window
+from zoo.translation.tokenizer import SubwordTokenizer
 
 
 @dataclass
@@ -237,14 +237,7 @@ class RNNSearch(keras.Model):
         """Lines longer than the tokenizer's window split into pieces that fit (see
         :mod:`zoo.translation.long_lines`); returns the pieces and each piece's line index."""
         tok = self._tokenizer()
-        room = tok.max_tokens - 2  # bos and eos
-        pieces, owners = [], []
-        for i, text in enumerate(texts):
-            text = clean_line(clean_text(text))[0]
-            parts = split_to_window(text, tok.count, room) if text.strip() else [text]
-            pieces += parts or [""]
-            owners += [i] * max(len(parts), 1)
-        return pieces, owners
+        return fit_window(texts, tok.count, tok.max_tokens - 2)
 
     def alignments(
         self,

@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -27,8 +26,10 @@ import keras
 import numpy as np
 
 from zoo.errors import DataError, ZooError
+from zoo.translation.subwords import BOS_ID, EOS_ID, PAD_ID, UNK_ID, SubwordCodec, clean_text
 
-PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+__all__ = ["BOS_ID", "EOS_ID", "PAD_ID", "UNK_ID", "SubwordTokenizer", "clean_text"]
+
 ASSET_NAME = "sentencepiece.model"
 
 
@@ -36,23 +37,6 @@ def _spm():
     import sentencepiece
 
     return sentencepiece
-
-
-def clean_text(text: object) -> str:
-    """Make any input a valid one-line Python ``str`` (``None`` -> ``""``, bytes decoded).
-
-    Lone surrogates become ``?`` and line breaks / tabs become spaces.
-    """
-    if text is None:
-        return ""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    elif not isinstance(text, str):
-        text = str(text)
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    for ch in "\r\n\t\v\f\x85\u2028\u2029":
-        text = text.replace(ch, " ")
-    return text
 
 
 def train_sentencepiece(
@@ -126,7 +110,7 @@ class SubwordTokenizer(keras.layers.Layer):
             raise ZooError(f"SubwordTokenizer: max_tokens={max_tokens} must be at least 3")
         self._processor = None
         self._proto: bytes | None = None
-        self._warned: set[str] = set()
+        self._codec: SubwordCodec | None = None
         if proto is not None:
             self.set_proto(proto)
         self.built = True
@@ -158,17 +142,8 @@ class SubwordTokenizer(keras.layers.Layer):
 
     def set_proto(self, proto: bytes) -> None:
         """Use the serialized SentencePiece model ``proto``."""
-        processor = _spm().SentencePieceProcessor()
-        try:
-            processor.LoadFromSerializedProto(bytes(proto))
-        except (RuntimeError, TypeError, OSError):
-            raise DataError("sentencepiece model: not a valid serialized model") from None
-        if processor.pad_id() != PAD_ID or processor.eos_id() != EOS_ID:
-            raise DataError(
-                "sentencepiece model: expected pad_id=0 and eos_id=3; train it with "
-                "SubwordTokenizer.train"
-            )
-        self._processor = processor
+        self._codec = SubwordCodec(proto, self.max_chars, self.max_tokens)
+        self._processor = self._codec.processor
         self._proto = bytes(proto)
 
     def save_model(self, path: str | Path) -> Path:
@@ -188,24 +163,12 @@ class SubwordTokenizer(keras.layers.Layer):
     def vocab_size(self) -> int:
         """Number of ids (pieces), pad/unk/bos/eos and byte pieces included."""
         self._check()
-        return int(self._processor.get_piece_size())
+        return self._codec.vocab_size
 
     def _check(self) -> None:
-        if self._processor is None:
+        if self._codec is None:
             raise ZooError("SubwordTokenizer has no sentencepiece model; train or load one first")
-
-    def _warn_once(self, key: str, message: str) -> None:
-        if key not in self._warned:
-            self._warned.add(key)
-            print(f"warning: {message}", file=sys.stderr)
-
-    # -- encode / decode ------------------------------------------------------------------
-    def _prepare(self, text: object) -> str:
-        text = clean_text(text)
-        if len(text) > self.max_chars:
-            self._warn_once("chars", f"input cut to {self.max_chars} characters (max_chars)")
-            text = text[: self.max_chars]
-        return text
+        self._codec.max_chars, self._codec.max_tokens = self.max_chars, self.max_tokens
 
     def encode(
         self, texts: str | Sequence[str], add_bos: bool = False, add_eos: bool = True
@@ -217,15 +180,7 @@ class SubwordTokenizer(keras.layers.Layer):
         """
         self._check()
         single = isinstance(texts, (str, bytes)) or texts is None
-        batch = [texts] if single else list(texts)
-        pieces = self._processor.encode([self._prepare(t) for t in batch], out_type=int)
-        room = self.max_tokens - int(add_bos) - int(add_eos)
-        out = []
-        for ids in pieces:
-            if len(ids) > room:
-                self._warn_once("tokens", f"encoding cut to {self.max_tokens} tokens (max_tokens)")
-                ids = ids[:room]
-            out.append(([BOS_ID] if add_bos else []) + list(ids) + ([EOS_ID] if add_eos else []))
+        out = self._codec.encode([texts] if single else list(texts), add_bos, add_eos)
         return out[0] if single else out
 
     def count(self, text: str) -> int:
@@ -236,18 +191,7 @@ class SubwordTokenizer(keras.layers.Layer):
             5
         """
         self._check()
-        return len(self._processor.encode(clean_text(text), out_type=int))
-
-    def _strip(self, ids: Iterable[int]) -> list[int]:
-        size = self.vocab_size
-        kept = []
-        for i in np.asarray(ids, dtype=np.int64).reshape(-1).tolist():
-            if i == EOS_ID:
-                break
-            if i in (PAD_ID, BOS_ID) or not 0 <= i < size:
-                continue
-            kept.append(int(i))
-        return kept
+        return self._codec.count(text)
 
     def decode(self, ids) -> str | list[str]:
         """Detokenize one id sequence (-> str) or a batch (-> list of str).
@@ -260,8 +204,8 @@ class SubwordTokenizer(keras.layers.Layer):
             array is None and (len(ids) == 0 or np.ndim(ids[0]) == 0)
         )
         batch = [ids] if single else list(ids)
-        texts = self._processor.decode([self._strip(x) for x in batch])
-        return texts[0] if single else list(texts)
+        texts = self._codec.decode(batch)
+        return texts[0] if single else texts
 
     def pieces(self, text: str, add_eos: bool = True) -> list[str]:
         """The subword pieces of ``text`` as the model sees them (for plots)."""
