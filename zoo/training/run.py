@@ -91,6 +91,27 @@ def current_run() -> Run:
     return _RUN if _RUN is not None else Run()
 
 
+def end_run() -> None:
+    """Forget the :class:`Run` (back to one device); processes already joined stay joined."""
+    global _RUN
+    _RUN = None
+    if keras.backend.backend() == "jax":
+        keras.distribution.set_distribution(None)
+
+
+def sync_batch_norm(model: keras.Model) -> int:
+    """Make every ``BatchNormalization`` of ``model`` use the statistics of the global batch
+    (``synchronized=True``), as one device does: TensorFlow's replicas otherwise normalise
+    by their own rows. JAX needs nothing: its data parallel step is one global computation.
+    Returns the number of layers changed."""
+    changed = 0
+    for layer in model._flatten_layers(include_self=False):
+        if isinstance(layer, keras.layers.BatchNormalization) and not layer.synchronized:
+            layer.synchronized = True
+            changed += 1
+    return changed
+
+
 def parse_coordinator(text: str) -> tuple[str, int]:
     """``"HOST:PORT"`` as ``(host, port)``; :class:`ZooError` when malformed.
 
@@ -241,6 +262,8 @@ def fit(
     logs, NaN stop) run only in process 0, after ``callbacks``; ``after`` run last, everywhere.
     """
     run = current_run()
+    if run.backend == "tensorflow" and run.replicas > 1:
+        sync_batch_norm(model)
     run.shard_loader(train)
     if val is not None:
         run.shard_loader(val)
