@@ -30,6 +30,28 @@ def train(task: str, config: dict, out_dir: str, resume: bool = False):
     return [np.asarray(v.value) for v in history.model.weights]
 
 
+def kill_at(where: str) -> None:
+    """SIGKILL this process after training batch ``"epoch,batch"`` (a crashed worker)."""
+    import signal
+
+    import keras
+
+    import zoo.training.run as R
+
+    epoch, batch = (int(x) for x in where.split(","))
+
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_begin(self, e, logs=None):
+            self.epoch = e
+
+        def on_train_batch_end(self, b, logs=None):
+            if (self.epoch, b) == (epoch, batch):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    fit = R.fit
+    R.fit = lambda *a, **k: fit(*a, **{**k, "after": [*k.get("after", ()), Kill()]})
+
+
 def main() -> None:
     with open(sys.argv[1]) as handle:
         spec = json.load(handle)
@@ -48,6 +70,8 @@ def main() -> None:
         int(spec.get("num_processes", 1)),
         int(spec.get("process_id", 0)),
     )
+    if os.environ.get("KILL_AT"):
+        kill_at(os.environ["KILL_AT"])
     arrays = {}
     if spec.get("baseline"):  # the same training on one device, in this process
         distribution = keras.distribution.distribution() if run.backend == "jax" else None

@@ -85,14 +85,16 @@ CONFIGS = {
 }
 
 
-def child_env(backend: str) -> dict:
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT)}
+def child_env(backend: str, extra: dict | None = None) -> dict:
+    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT), **(extra or {})}
     env.update({"TF_CPP_MIN_LOG_LEVEL": "3", "ZOO_VERBOSE": "0", "JAX_PLATFORMS": "cpu"})
     env.pop("XLA_FLAGS", None)  # the child asks for its own host devices
+    if not extra or "KILL_AT" not in extra:
+        env.pop("KILL_AT", None)
     return env
 
 
-def spawn(spec: dict, tmp: Path, name: str, backend: str) -> subprocess.Popen:
+def spawn(spec: dict, tmp: Path, name: str, backend: str, env=None) -> subprocess.Popen:
     path = tmp / f"{name}.json"
     path.write_text(json.dumps(spec))
     return subprocess.Popen(
@@ -100,7 +102,7 @@ def spawn(spec: dict, tmp: Path, name: str, backend: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=child_env(backend),
+        env=child_env(backend, env),
         cwd=tmp,
     )
 

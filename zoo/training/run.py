@@ -69,7 +69,13 @@ class Run:
 
     def shard_loader(self, loader):
         """Give ``loader`` this process's rows of every global batch (see ``EpochBatches``)."""
-        if hasattr(loader, "set_shard"):
+        if not hasattr(loader, "set_shard") or self.replicas == 1:
+            return loader
+        if self.strategy is not None:
+            # tf.distribute splits the global batches itself: with several workers its
+            # automatic DATA sharding gives each worker its replicas' rows of every batch
+            loader.set_shard(0, 1, self.replicas)
+        else:
             loader.set_shard(self.process_id, self.num_processes, self.replicas)
         return loader
 
@@ -180,6 +186,7 @@ def _start_jax(devices, coordinator, num_processes, process_id, heartbeat_s) -> 
                 process_id=process_id,
                 initialization_timeout=120,
                 heartbeat_timeout_seconds=heartbeat_s,
+                shutdown_timeout_seconds=60,
             )
         except Exception as exc:  # jax raises plain RuntimeErrors
             raise ZooError(f"could not join {host}:{port} as process {process_id}: {exc}") from exc
@@ -300,7 +307,7 @@ def fit(
                 file=sys.stderr,
                 flush=True,
             )
-            raise SystemExit(3) from exc
+            os._exit(3)  # not sys.exit: leaving would wait for the dead peer at shutdown
         raise
 
 
