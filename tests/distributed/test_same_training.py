@@ -58,7 +58,7 @@ def translation_config(tmp: Path) -> dict:
 
     src, tgt = make_pairs(80)
     folder = tmp / "corpus"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for split, part in (("train", slice(0, 64)), ("val", slice(64, 80))):
         (folder / f"{split}.en").write_text("\n".join(src[part]) + "\n")
         (folder / f"{split}.fr").write_text("\n".join(tgt[part]) + "\n")
