@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The test command of the README: lint, the whole suite under TensorFlow, the model tests
-# again under JAX. Pass extra pytest arguments through, e.g. `bash tools/test.sh -m "not slow"`.
+# again under JAX, then the distributed tests once (they start their own backends in
+# subprocesses). Extra pytest arguments pass through to the first two, e.g. `-k fcn`; a `-m`
+# given there replaces the "not distributed" default.
 set -euo pipefail
 ruff check zoo tests apps tools
 ruff format --check zoo tests apps tools
-KERAS_BACKEND=tensorflow python3 -m pytest -q "$@"
-KERAS_BACKEND=jax python3 -m pytest -q -m model "$@"
+KERAS_BACKEND=tensorflow python3 -m pytest -q -m "not distributed" "$@"
+KERAS_BACKEND=jax python3 -m pytest -q -m "model and not distributed" "$@"
+python3 -m pytest -q -m distributed tests/distributed

@@ -27,6 +27,7 @@ CHILD = """
 import json, os, signal, sys
 import keras
 import zoo.segmentation.train as T
+import zoo.training.run as R
 
 config, resume = json.loads(open(sys.argv[1]).read()), sys.argv[2] == "resume"
 kill = os.environ.get("KILL_AT")
@@ -39,8 +40,8 @@ class Kill(keras.callbacks.Callback):
         if kill and (self.epoch, batch) == tuple(int(x) for x in kill.split(",")):
             os.kill(os.getpid(), signal.SIGKILL)
 
-standard = T.standard_callbacks
-T.standard_callbacks = lambda *a, **k: [*standard(*a, **k), Kill()]
+standard = R.standard_callbacks
+R.standard_callbacks = lambda *a, **k: [*standard(*a, **k), Kill()]
 T.train_segmentation(config, resume=resume)
 """
 

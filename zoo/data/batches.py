@@ -1,10 +1,15 @@
 """What the training data loaders share: epoch order, batch indices, seeds, a decode cache.
 
 :class:`EpochBatches` is a ``keras.utils.PyDataset`` over ``len(dataset)`` items. Batch
-``index`` of an epoch takes the items ``batch_ids(index)`` of a (re)shuffled order and a random
-generator seeded by ``(seed, epoch, index)``, so a batch is the same whichever worker makes it
-and a new epoch draws new augmentations. Decoded items may be kept in ``_cache`` (thread-safe
-through ``remember``); the loader stays picklable for spawned workers.
+``index`` of an epoch takes the items of a (re)shuffled order; :meth:`batch_items` gives each
+row its own random generator seeded by ``(seed, epoch, index, row)``, so a batch is the same
+whichever worker or process makes it and a new epoch draws new augmentations.
+
+Data parallel training (:mod:`zoo.training.run`): ``batch_size`` is the global batch;
+:meth:`set_shard` makes this copy read only its process's rows of every global batch, so
+the processes together read each sample once per epoch and the global batch (items and
+augmentations) does not depend on the number of processes. Decoded items may be kept in
+``_cache`` (thread-safe through ``remember``); the loader stays picklable for spawned workers.
 
 Example:
     >>> class Squares(EpochBatches):
@@ -66,10 +71,40 @@ class EpochBatches(keras.utils.PyDataset):
         self._cache: dict[int, object] = {}
         self._lock = threading.Lock()
         self._order = self._make_order()
+        self.shard_index, self.num_shards, self.multiple = 0, 1, 1
 
     def __len__(self) -> int:
         n = len(self.dataset) / self.batch_size
-        return max(1, math.floor(n)) if self.drop_remainder else math.ceil(n)
+        if self.drop_remainder:
+            return max(1, math.floor(n))
+        if len(self.dataset) % self.batch_size < self.multiple:  # a tail too small to split
+            return max(1, math.floor(n))
+        return math.ceil(n)
+
+    def set_shard(self, index: int, count: int, multiple: int | None = None) -> None:
+        """Read rows ``index``/``count`` of every global batch, each batch first cut to a
+        multiple of ``multiple`` rows (the replicas; default ``count``), so it splits evenly.
+
+        Example:
+            >>> loader.set_shard(1, 2)  # doctest: +SKIP
+        """
+        multiple = int(multiple or count)
+        if multiple % count or self.batch_size < multiple:
+            raise ValueError(
+                f"batch size {self.batch_size} cannot be split over {multiple} replicas "
+                f"in {count} process(es)"
+            )
+        self.shard_index, self.num_shards, self.multiple = int(index), int(count), multiple
+
+    def batch_items(self, index: int) -> list[tuple[int, np.random.Generator]]:
+        """``(item, generator)`` for this process's rows of batch ``index`` this epoch."""
+        ids, _ = self.batch_ids(index)
+        keep = len(ids) // self.multiple * self.multiple
+        per = keep // self.num_shards
+        rows = range(self.shard_index * per, (self.shard_index + 1) * per)
+        return [
+            (int(ids[r]), np.random.default_rng([self.seed, self.epoch, index, r])) for r in rows
+        ]
 
     def batch_ids(self, index: int) -> tuple[np.ndarray, np.random.Generator]:
         """The item numbers of batch ``index`` this epoch and its random generator."""

@@ -101,8 +101,7 @@ class DetectionLoader(EpochBatches):
         self.max_boxes = int(max_boxes)
 
     def __getitem__(self, index: int):
-        ids, rng = self.batch_ids(index)
-        items = [self.sample(int(i), rng) for i in ids]
+        items = [self.sample(i, rng) for i, rng in self.batch_items(index)]
         images = np.stack([img for img, _, _ in items]).astype(np.float32)
         y = batch_targets(
             [(b, lab) for _, b, lab in items],

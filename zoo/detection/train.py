@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from zoo.detection.data import (
 from zoo.detection.data.problems import Problems
 from zoo.errors import DataError, ZooError
 from zoo.segmentation.train import resolve_data_dir
-from zoo.training.checkpoint import resume_state, standard_callbacks
+from zoo.training.checkpoint import resume_state
 from zoo.training.recipe import write_json_atomic
 from zoo.training.schedule import make_optimizer
 from zoo.writable import writable_dir
@@ -189,11 +188,13 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
     Writes to ``train.out_dir``: ``config.json``, ``last.keras``, ``best.keras`` (best
     ``val_ap50``, scored every ``train.eval_every`` epochs), ``log.csv``, TensorBoard logs.
     ``resume=True`` continues from ``last.keras``; ``init_model`` (fine-tuning) supplies the
-    starting model instead of a fresh one.
+    starting model instead of a fresh one. Devices and processes: :mod:`zoo.training.run`.
     """
     from zoo.api import create_model, load_model_file
     from zoo.detection.callbacks import ValAPCallback
+    from zoo.training.run import current_run, fit
 
+    run = current_run()
     keras.utils.set_random_seed(int(config.get("seed", 0)))
     train_cfg = config["train"]
     if train_cfg.get("mixed_precision"):
@@ -204,33 +205,36 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
     train_ds, val_ds = dataset_for_config(config)
     epochs = int(train_cfg.get("epochs", 100))
     state = resume_state(run_dir) if resume else {"epoch": 0, "best": None}
-    if resume and state["epoch"] > 0:
-        model = load_model_file(run_dir / "last.keras", compile=True)
-        print(f"zoo: resuming {run_dir} at epoch {state['epoch'] + 1}/{epochs}")
-    else:
-        if resume:
-            print(f"zoo: nothing to resume in {run_dir}; starting fresh")
-        if init_model is not None:
-            model = init_model
-        elif config["model"].get("init"):
-            model = initial_model(config["model"]["init"], train_ds.class_names)
+    with run.scope():
+        if resume and state["epoch"] > 0:
+            model = load_model_file(run_dir / "last.keras", compile=True)
+            print(f"zoo: resuming {run_dir} at epoch {state['epoch'] + 1}/{epochs}")
         else:
-            model_cfg = resolve_anchors(dict(config["model"]), train_ds)
-            config["model"] = dict(model_cfg)
-            arch = model_cfg.pop("architecture")
-            model = create_model(
-                arch,
-                num_classes=train_ds.num_classes,
-                class_names=train_ds.class_names,
-                **model_cfg,
-            )
-    write_json_atomic(run_dir / "config.json", config)
+            if resume:
+                print(f"zoo: nothing to resume in {run_dir}; starting fresh")
+            if init_model is not None:
+                model = init_model
+            elif config["model"].get("init"):
+                model = initial_model(config["model"]["init"], train_ds.class_names)
+            else:
+                model_cfg = resolve_anchors(dict(config["model"]), train_ds)
+                config["model"] = dict(model_cfg)
+                arch = model_cfg.pop("architecture")
+                model = create_model(
+                    arch,
+                    num_classes=train_ds.num_classes,
+                    class_names=train_ds.class_names,
+                    **model_cfg,
+                )
+    if run.chief:
+        write_json_atomic(run_dir / "config.json", config)
     train_ds = to_model_classes(train_ds, model.class_names)
     val_ds = to_model_classes(val_ds, model.class_names)
     train, val = build_loaders(config, model, train_ds, val_ds)
     if not (resume and state["epoch"] > 0):
-        optimizer = make_optimizer(train_cfg, len(train), epochs)
-        model.compile(optimizer=optimizer, jit_compile=train_cfg.get("jit_compile", "auto"))
+        with run.scope():
+            optimizer = make_optimizer(train_cfg, len(train), epochs)
+            model.compile(optimizer=optimizer, jit_compile=train_cfg.get("jit_compile", "auto"))
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
     train.start_at(state["epoch"])  # the data order and draws of an unbroken run
@@ -241,15 +245,15 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
         batch_size=int(train_cfg.get("val_batch_size", 8)),
     )
     monitor = train_cfg.get("monitor", "val_ap50")
-    mode = "min" if monitor.endswith("loss") else "max"
-    callbacks = [ap, *standard_callbacks(run_dir, monitor=monitor, mode=mode, best=state["best"])]
-    verbose = int(os.environ["ZOO_VERBOSE"]) if "ZOO_VERBOSE" in os.environ else "auto"
-    return model.fit(
+    return fit(
+        model,
         train,
-        validation_data=val,
+        val,
         epochs=epochs,
         initial_epoch=state["epoch"],
-        callbacks=callbacks,
-        shuffle=False,  # the loader shuffles, seeded per epoch; Keras' own is unseeded
-        verbose=verbose,
+        run_dir=run_dir,
+        monitor=monitor,
+        mode="min" if monitor.endswith("loss") else "max",
+        best=state["best"],
+        callbacks=[ap],  # before the checkpoints, which read val_ap50
     )

@@ -8,14 +8,13 @@ Example:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import keras
 
 from zoo.data.paths import resolve_data_dir
 from zoo.errors import ZooError
-from zoo.training.checkpoint import resume_state, standard_callbacks
+from zoo.training.checkpoint import resume_state
 from zoo.training.recipe import write_json_atomic
 from zoo.training.schedule import make_optimizer
 from zoo.writable import writable_dir
@@ -131,75 +130,79 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
     Writes to ``train.out_dir``: ``config.json`` (the resolved recipe), ``last.keras`` and
     ``best.keras`` (best val mIoU), ``log.csv``, TensorBoard logs. ``resume=True`` continues
     from ``last.keras`` at the next epoch. ``init_model`` (fine-tuning) supplies the starting
-    weights instead of a fresh model.
+    weights instead of a fresh model. Devices and processes: :mod:`zoo.training.run`.
     """
     from zoo.api import create_model, load_model_file
+    from zoo.training.run import current_run, fit
 
+    run = current_run()
     keras.utils.set_random_seed(int(config.get("seed", 0)))
     train_cfg = config["train"]
     if train_cfg.get("mixed_precision"):
         keras.mixed_precision.set_global_policy("mixed_float16")
     run_dir = Path(train_cfg.get("out_dir", f"runs/{config.get('name', 'segmentation')}"))
     writable_dir(run_dir, "run folder")  # refused now, not after the first epoch
-    write_json_atomic(run_dir / "config.json", config)
+    if run.chief:
+        write_json_atomic(run_dir / "config.json", config)
 
     train_ds, train, val = build_loaders(config)
     epochs = int(train_cfg.get("epochs", 50))
     state = resume_state(run_dir) if resume else {"epoch": 0, "best": None}
-    if resume and state["epoch"] > 0:
-        model = load_model_file(run_dir / "last.keras", compile=True)
-        print(f"zoo: resuming {run_dir} at epoch {state['epoch'] + 1}/{epochs}")
-    else:
-        if resume:
-            print(f"zoo: nothing to resume in {run_dir}; starting fresh")
-        model_cfg = dict(config["model"])
-        arch = model_cfg.pop("architecture")
-        init = model_cfg.pop("init", None)
-        darknet_files = resolve_darknet_backbone(model_cfg)
-        if init_model is not None:
-            model = init_model
+    with run.scope():
+        if resume and state["epoch"] > 0:
+            model = load_model_file(run_dir / "last.keras", compile=True)
+            print(f"zoo: resuming {run_dir} at epoch {state['epoch'] + 1}/{epochs}")
         else:
-            model = create_model(
-                arch,
-                num_classes=train_ds.num_classes,
-                class_names=train_ds.class_names,
-                ignore_index=train_ds.ignore_index,
-                **model_cfg,
+            if resume:
+                print(f"zoo: nothing to resume in {run_dir}; starting fresh")
+            model_cfg = dict(config["model"])
+            arch = model_cfg.pop("architecture")
+            init = model_cfg.pop("init", None)
+            darknet_files = resolve_darknet_backbone(model_cfg)
+            if init_model is not None:
+                model = init_model
+            else:
+                model = create_model(
+                    arch,
+                    num_classes=train_ds.num_classes,
+                    class_names=train_ds.class_names,
+                    ignore_index=train_ds.ignore_index,
+                    **model_cfg,
+                )
+            if model_cfg.get("backbone") == "vgg16" and train_cfg.get("imagenet_weights"):
+                from zoo.backbones.vgg16 import load_vgg16_imagenet
+
+                load_vgg16_imagenet(model.get_layer("vgg16"), train_cfg["imagenet_weights"])
+            if init is not None and init_model is None:
+                # staged training as in the FCN paper (FCN-16s from FCN-32s ...): every weight
+                # of the trained model whose name and shape match; new skip layers keep init
+                initialise_from(model, init)
+            elif darknet_files is not None and init_model is None and darknet_files[1] is not None:
+                from zoo.backbones import load_darknet_weights
+
+                cfg_text, weights_path = darknet_files
+                count = load_darknet_weights(model.get_layer("darknet"), cfg_text, weights_path)
+                print(f"zoo: backbone initialised from {weights_path} ({count} layers)")
+            optimizer = make_optimizer(train_cfg, len(train), epochs)
+            jit = train_cfg.get("jit_compile", "auto")
+            compile_segmentation(
+                model,
+                optimizer,
+                train_ds.ignore_index,
+                jit_compile=jit,
+                jaccard_weight=float(train_cfg.get("jaccard_weight", 0.0)),
             )
-        if model_cfg.get("backbone") == "vgg16" and train_cfg.get("imagenet_weights"):
-            from zoo.backbones.vgg16 import load_vgg16_imagenet
-
-            load_vgg16_imagenet(model.get_layer("vgg16"), train_cfg["imagenet_weights"])
-        if init is not None and init_model is None:
-            # staged training as in the FCN paper (FCN-16s from FCN-32s ...): every weight of
-            # the trained model whose name and shape match; new skip layers keep their init
-            initialise_from(model, init)
-        elif darknet_files is not None and init_model is None and darknet_files[1] is not None:
-            from zoo.backbones import load_darknet_weights
-
-            cfg_text, weights_path = darknet_files
-            count = load_darknet_weights(model.get_layer("darknet"), cfg_text, weights_path)
-            print(f"zoo: backbone initialised from {weights_path} ({count} layers)")
-        optimizer = make_optimizer(train_cfg, len(train), epochs)
-        jit = train_cfg.get("jit_compile", "auto")
-        compile_segmentation(
-            model,
-            optimizer,
-            train_ds.ignore_index,
-            jit_compile=jit,
-            jaccard_weight=float(train_cfg.get("jaccard_weight", 0.0)),
-        )
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
     train.start_at(state["epoch"])  # the data order and draws of an unbroken run
-    callbacks = standard_callbacks(run_dir, monitor="val_miou", mode="max", best=state["best"])
-    history = model.fit(
+    return fit(
+        model,
         train,
-        validation_data=val,
+        val,
         epochs=epochs,
         initial_epoch=state["epoch"],
-        callbacks=callbacks,
-        shuffle=False,  # the loader shuffles, seeded per epoch; Keras' own is unseeded
-        verbose=int(os.environ.get("ZOO_VERBOSE", "1")) if "ZOO_VERBOSE" in os.environ else "auto",
+        run_dir=run_dir,
+        monitor="val_miou",
+        mode="max",
+        best=state["best"],
     )
-    return history

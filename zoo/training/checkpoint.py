@@ -23,10 +23,25 @@ from zoo.training.recipe import write_json_atomic
 
 
 def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> None:
-    """Save ``model`` as ``.keras`` via a temporary file and ``os.replace``."""
+    """Save ``model`` as ``.keras`` via a temporary file and ``os.replace``.
+
+    Batch normalisation synchronised across TensorFlow replicas for training
+    (:func:`zoo.training.run.sync_batch_norm`) is saved as plain, so the file loads anywhere.
+    """
     path = Path(path)
     tmp = path.with_name(path.stem + ".tmp.keras")
-    model.save(tmp)
+    synced = [
+        layer
+        for layer in model._flatten_layers(include_self=False)
+        if getattr(layer, "synchronized", False)
+    ]
+    for layer in synced:
+        layer.synchronized = False
+    try:
+        model.save(tmp)
+    finally:
+        for layer in synced:
+            layer.synchronized = True
     os.replace(tmp, path)
 
 

@@ -90,6 +90,7 @@ class TranslationBatches(keras.utils.PyDataset):
         self.chunk_batches = int(chunk_batches)
         self.length_multiple = int(length_multiple)
         self._rng = np.random.default_rng(seed)
+        self.shard_index, self.num_shards, self.multiple = 0, 1, 1
         self._src_len = np.array([len(s) for s in self.sources])
         self._tgt_len = np.array([len(t) - 1 for t in self.targets])
         self._batches = self._make_batches()
@@ -148,9 +149,32 @@ class TranslationBatches(keras.utils.PyDataset):
             src, tgt = src + m * (src == src0), tgt + m * (tgt == tgt0)
         return src, tgt
 
-    def __getitem__(self, index: int):
+    def set_shard(self, index: int, count: int, multiple: int | None = None) -> None:
+        """Read rows ``index``/``count`` of every global batch (data parallel training, as
+        :meth:`zoo.data.batches.EpochBatches.set_shard`); batches are first cut to a multiple
+        of ``multiple`` rows, so up to ``multiple - 1`` pairs of a batch wait for the next
+        epoch's shuffle.
+
+        Example:
+            >>> batches.set_shard(0, 2)  # doctest: +SKIP
+        """
+        self.shard_index, self.num_shards = int(index), int(count)
+        self.multiple = int(multiple or count)
+        if self.multiple % self.num_shards:
+            raise ValueError(f"{self.multiple} replicas cannot split over {count} processes")
+        if self.multiple > 1:  # drop batches too small to give every replica a row
+            self._batches = [b for b in self._batches if len(b) >= self.multiple]
+
+    def _rows(self, index: int) -> np.ndarray:
         idx = self._batches[index]
-        src_width, tgt_width = self._widths(index)
+        if self.multiple == 1:
+            return idx
+        per = len(idx) // self.multiple * self.multiple // self.num_shards
+        return idx[self.shard_index * per : (self.shard_index + 1) * per]
+
+    def __getitem__(self, index: int):
+        idx = self._rows(index)
+        src_width, tgt_width = self._widths(index)  # of the global batch: alike in every process
         src = np.zeros((len(idx), src_width), np.int32)
         tgt = np.zeros((len(idx), tgt_width + 1), np.int32)
         for row, i in enumerate(idx):
@@ -167,6 +191,8 @@ class TranslationBatches(keras.utils.PyDataset):
             self._batches = self._make_batches()
         else:
             self._rng.shuffle(self._batches)
+        if self.multiple > 1:
+            self._batches = [b for b in self._batches if len(b) >= self.multiple]
 
     @property
     def num_tokens(self) -> int:

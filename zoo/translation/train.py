@@ -21,6 +21,7 @@ import keras
 
 from zoo.data.paths import data_root, resolve_data_dir
 from zoo.errors import ZooError
+from zoo.training.run import current_run, fit
 from zoo.translation.batcher import TranslationBatches, encode_pairs
 from zoo.translation.bleu import corpus_scores
 from zoo.translation.data import load_tfds_translation, read_parallel_folder, read_tsv_pairs
@@ -138,18 +139,33 @@ def load_pairs(cfg: dict, split: str) -> tuple[list[str], list[str]]:
     return [s for s, _ in pairs], [t for _, t in pairs]
 
 
-def _tokenizer(cfg: dict, out: Path, texts: list[str]) -> SubwordTokenizer:
+def _tokenizer(cfg: dict, out: Path, texts: list[str], save: bool = True) -> SubwordTokenizer:
     path = out / "spm.model"
     if path.is_file():  # resuming: the model's vocabulary must not change
         return SubwordTokenizer.from_file(path, max_tokens=cfg["max_length"])
     tok = SubwordTokenizer.train(
         texts, cfg["vocab_size"], cfg["spm_model_type"], max_tokens=cfg["max_length"]
     )
-    tok.save_model(path)
+    if save:
+        tok.save_model(path)
     return tok
 
 
-def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]) -> list:
+class RestoreOnly(keras.callbacks.BackupAndRestore):
+    """``BackupAndRestore`` that restores but never writes: processes other than 0 resume
+    from process 0's backup (:mod:`zoo.training.run`)."""
+
+    needed_everywhere = True
+
+    def _save_model(self):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+
+def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]):
+    """``(callbacks of every process, callbacks that write files)``."""
     select = cfg["select"]
     mode = "max" if select == "val_bleu" else "min"
     callbacks: list = []
@@ -167,14 +183,17 @@ def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]) -> 
                 min_lr=cfg["learning_rate"] / 100,
             ),
         ]
-    callbacks += [
-        keras.callbacks.BackupAndRestore(str(out / "backup")),
+    backup = str(out / "backup")
+    writers = [
+        keras.callbacks.BackupAndRestore(backup),
         keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "epoch_{epoch:03d}.keras")),
         keras.callbacks.ModelCheckpoint(
             str(out / "best.keras"), monitor=select, mode=mode, save_best_only=True
         ),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
     ]
+    if not current_run().chief:
+        writers[0] = RestoreOnly(backup)
     if cfg["early_stopping_patience"]:
         callbacks.append(
             keras.callbacks.EarlyStopping(
@@ -182,8 +201,8 @@ def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]) -> 
             )
         )
     if cfg["tensorboard"]:
-        callbacks.append(keras.callbacks.TensorBoard(str(out / "tensorboard")))
-    return callbacks
+        writers.append(keras.callbacks.TensorBoard(str(out / "tensorboard")))
+    return callbacks, writers
 
 
 def build_model(cfg: dict, tokenizer: SubwordTokenizer) -> RNNSearch:
@@ -231,6 +250,7 @@ def train_translation(
     ``output_dir/best.keras`` the best one on ``select``.
     """
     cfg = resolve_config(config)
+    run = current_run()
     if init_model is not None and init_model.languages:
         cfg["src_lang"], cfg["tgt_lang"] = init_model.languages
     keras.utils.set_random_seed(cfg["seed"])
@@ -238,15 +258,17 @@ def train_translation(
         keras.mixed_precision.set_global_policy("mixed_float16")
     out = Path(cfg["output_dir"])
     writable_dir(out, "output folder")  # refused now, not after the first epoch
-    (out / "config.json").write_text(json.dumps(cfg, indent=1, default=str))
+    if run.chief:
+        (out / "config.json").write_text(json.dumps(cfg, indent=1, default=str))
 
     train_src, train_tgt = load_pairs(cfg, "train")
     val_src, val_tgt = load_pairs(cfg, "val")
     if init_model is not None:
         tokenizer = init_model.tokenizer
-        tokenizer.save_model(out / "spm.model")
+        if run.chief:
+            tokenizer.save_model(out / "spm.model")
     else:
-        tokenizer = _tokenizer(cfg, out, train_src + train_tgt)
+        tokenizer = _tokenizer(cfg, out, train_src + train_tgt, save=run.chief)
     batching = dict(
         batch_size=cfg["batch_size"], max_tokens=cfg["max_tokens"], max_length=cfg["max_length"]
     )
@@ -255,16 +277,21 @@ def train_translation(
     )
     val = TranslationBatches(*encode_pairs(tokenizer, val_src, val_tgt), shuffle=False, **batching)
 
-    model = build_model(cfg, tokenizer)
+    with run.scope():
+        model = build_model(cfg, tokenizer)
     if init_model is not None:
         from zoo.api import transfer_weights
 
         transfer_weights(init_model, model)
-    return model.fit(
+    everyone, writers = _callbacks(cfg, out, val_src, val_tgt)
+    return fit(
+        model,
         train,
-        validation_data=val,
+        val,
         epochs=cfg["epochs"],
         steps_per_epoch=cfg["steps_per_epoch"],
-        callbacks=_callbacks(cfg, out, val_src, val_tgt) + list(callbacks or []),
+        callbacks=everyone,
+        writers=writers,
+        after=list(callbacks or []),
         verbose=cfg["verbose"],
     )

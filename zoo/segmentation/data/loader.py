@@ -94,8 +94,7 @@ class SegmentationLoader(EpochBatches):
         self.class_weights = self._resolve_weights(class_weights)
 
     def __getitem__(self, index: int):
-        ids, rng = self.batch_ids(index)
-        pairs = [self._prepare(int(i), rng) for i in ids]
+        pairs = [self._prepare(i, rng) for i, rng in self.batch_items(index)]
         images, masks = self._collate(pairs)
         if self.class_weights is None:
             return images, masks
