@@ -64,7 +64,7 @@ def translation_config(tmp: Path) -> dict:
         (folder / f"{split}.fr").write_text("\n".join(tgt[part]) + "\n")
     return {
         "data_dir": str(folder),
-        "vocab_size": 120,
+        "vocab_size": 400,
         "embedding_dim": 8,
         "units": 12,
         "maxout_units": 8,
