@@ -8,8 +8,7 @@ import socket
 import time
 
 import pytest
-
-from .test_same_training import assert_same, finish, segmentation_config, spawn, weights
+from test_same_training import assert_same, finish, segmentation_config, spawn, weights
 
 pytestmark = pytest.mark.distributed
 
