@@ -3,6 +3,14 @@ their own backends in subprocesses, so CI runs them once, not in every backend's
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for folder in (HERE.parent, HERE):  # foundation.helpers, and the harness of this folder
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
 
 def pytest_collection_modifyitems(config, items):
     expression = config.getoption("markexpr") or ""

@@ -8,8 +8,7 @@ import socket
 import time
 
 import pytest
-
-from .test_same_training import assert_same, finish, segmentation_config, spawn, weights
+from test_same_training import assert_same, finish, segmentation_config, spawn, weights
 
 pytestmark = pytest.mark.distributed
 
@@ -71,3 +70,22 @@ def test_two_processes_killed_then_resumed_train_as_one(tmp_path):
     assert_same(got[0], got[1], "process 0 vs process 1")
     assert_same(expected, got[0], f"2 processes (resumed; peer loss noticed in {waited:.0f} s)")
     assert os.listdir(run_dir)
+
+
+def test_tensorflow_two_workers_train_as_one(tmp_path):
+    """MultiWorkerMirroredStrategy over loopback: both workers end with one process's weights."""
+    config = segmentation_config(tmp_path / "data")
+    one = {
+        "task": "segmentation",
+        "config": config,
+        "devices": 1,
+        "run_dir": str(tmp_path / "one"),
+        "out": str(tmp_path / "one.npz"),
+    }
+    finish(spawn(one, tmp_path, "one", "tensorflow"))
+    procs = pair(tmp_path, config, tmp_path / "pair", "tf", backend="tensorflow")
+    for proc in procs:
+        finish(proc)
+    got = [weights(tmp_path / f"tf-{pid}.npz", "dp_") for pid in range(2)]
+    assert_same(got[0], got[1], "worker 0 vs worker 1")
+    assert_same(weights(tmp_path / "one.npz", "dp_"), got[0], "2 TensorFlow workers")

@@ -75,21 +75,19 @@ class EpochBatches(keras.utils.PyDataset):
 
     def __len__(self) -> int:
         n = len(self.dataset) / self.batch_size
-        if self.drop_remainder:
-            return max(1, math.floor(n))
-        if len(self.dataset) % self.batch_size < self.multiple:  # a tail too small to split
-            return max(1, math.floor(n))
-        return math.ceil(n)
+        return max(1, math.floor(n)) if self.drop_remainder else math.ceil(n)
 
     def set_shard(self, index: int, count: int, multiple: int | None = None) -> None:
-        """Read rows ``index``/``count`` of every global batch, each batch first cut to a
-        multiple of ``multiple`` rows (the replicas; default ``count``), so it splits evenly.
+        """Read rows ``index``/``count`` of every global batch; ``multiple`` (the replicas,
+        default ``count``) must divide the batch size. A last, smaller batch is filled up to a
+        multiple with the first items of the epoch's order (as PyTorch's
+        ``DistributedSampler`` pads), so it splits evenly and no item is left out.
 
         Example:
             >>> loader.set_shard(1, 2)  # doctest: +SKIP
         """
         multiple = int(multiple or count)
-        if multiple % count or self.batch_size < multiple:
+        if multiple % count or self.batch_size % multiple:
             raise ValueError(
                 f"batch size {self.batch_size} cannot be split over {multiple} replicas "
                 f"in {count} process(es)"
@@ -99,8 +97,11 @@ class EpochBatches(keras.utils.PyDataset):
     def batch_items(self, index: int) -> list[tuple[int, np.random.Generator]]:
         """``(item, generator)`` for this process's rows of batch ``index`` this epoch."""
         ids, _ = self.batch_ids(index)
-        keep = len(ids) // self.multiple * self.multiple
-        per = keep // self.num_shards
+        if len(ids) % self.multiple:
+            ids = np.resize(
+                np.concatenate([ids, self._order]), -(-len(ids) // self.multiple) * self.multiple
+            )
+        per = len(ids) // self.num_shards
         rows = range(self.shard_index * per, (self.shard_index + 1) * per)
         return [
             (int(ids[r]), np.random.default_rng([self.seed, self.epoch, index, r])) for r in rows

@@ -35,7 +35,7 @@ import keras
 from zoo.errors import ZooError
 from zoo.training.checkpoint import standard_callbacks
 
-HEARTBEAT_S = 10  # a JAX peer silent this long is dead: the others stop instead of hanging
+HEARTBEAT_S = 20  # a JAX peer silent this long is dead: the others stop instead of hanging
 
 
 @dataclass

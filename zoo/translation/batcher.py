@@ -151,9 +151,8 @@ class TranslationBatches(keras.utils.PyDataset):
 
     def set_shard(self, index: int, count: int, multiple: int | None = None) -> None:
         """Read rows ``index``/``count`` of every global batch (data parallel training, as
-        :meth:`zoo.data.batches.EpochBatches.set_shard`); batches are first cut to a multiple
-        of ``multiple`` rows, so up to ``multiple - 1`` pairs of a batch wait for the next
-        epoch's shuffle.
+        :meth:`zoo.data.batches.EpochBatches.set_shard`); a batch is filled up to a multiple
+        of ``multiple`` rows by repeating its own first pairs, so it splits evenly.
 
         Example:
             >>> batches.set_shard(0, 2)  # doctest: +SKIP
@@ -162,14 +161,13 @@ class TranslationBatches(keras.utils.PyDataset):
         self.multiple = int(multiple or count)
         if self.multiple % self.num_shards:
             raise ValueError(f"{self.multiple} replicas cannot split over {count} processes")
-        if self.multiple > 1:  # drop batches too small to give every replica a row
-            self._batches = [b for b in self._batches if len(b) >= self.multiple]
 
     def _rows(self, index: int) -> np.ndarray:
         idx = self._batches[index]
         if self.multiple == 1:
             return idx
-        per = len(idx) // self.multiple * self.multiple // self.num_shards
+        idx = np.resize(idx, -(-len(idx) // self.multiple) * self.multiple)
+        per = len(idx) // self.num_shards
         return idx[self.shard_index * per : (self.shard_index + 1) * per]
 
     def __getitem__(self, index: int):
@@ -191,8 +189,6 @@ class TranslationBatches(keras.utils.PyDataset):
             self._batches = self._make_batches()
         else:
             self._rng.shuffle(self._batches)
-        if self.multiple > 1:
-            self._batches = [b for b in self._batches if len(b) >= self.multiple]
 
     @property
     def num_tokens(self) -> int:
