@@ -67,8 +67,8 @@ RUNTIME_OPTION = click.option(
     type=click.Choice(["auto", "keras", "onnx", "litert"]),
     default="auto",
     show_default=True,
-    help="Where the model runs; auto: the trained detectors in LiteRT (exported once into "
-    "ZOO_CACHE), everything else in Keras.",
+    help="Where the model runs; auto: the trained detectors and segmenters in LiteRT (exported "
+    "once into ZOO_CACHE; Keras for --tta), .keras files in Keras.",
 )
 
 

@@ -91,6 +91,8 @@ def segment(inputs, model_name, out_dir, batch_size, alpha, every, json_path, tt
     if not images and not videos:
         raise click.exceptions.Exit(2)
     out = writable_dir(out_dir, "--out folder")  # before the model loads
+    if tta and runtime == "auto":
+        runtime = "keras"  # test-time augmentation runs the Keras model
     model = load_fast_model(model_name or default_model("segmentation"), "segmentation", runtime)
     if tta and not hasattr(model, "predict_on_batch"):
         raise click.UsageError("--tta needs the model in Keras (--runtime keras, a name or .keras)")

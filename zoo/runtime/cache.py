@@ -27,7 +27,7 @@ def runtime_available(runtime: str) -> bool:
     return all(importlib.util.find_spec(m) is not None for m in NEEDS.get(runtime, ()))
 
 
-FASTEST = {"detection": "litert"}  # by task, as measured by apps/deploy/benchmark.py
+FASTEST = {"detection": "litert", "segmentation": "litert"}  # as apps/deploy/benchmark.py measured
 
 
 def choose_runtime(name: str, runtime: str) -> str:
