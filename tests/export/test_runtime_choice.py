@@ -33,18 +33,17 @@ def test_auto_runtime_by_task():
     assert choose_runtime("some.keras", "auto") == "keras"
 
 
-def test_export_refuses_what_it_cannot_write(tmp_path):
+def test_export_refuses_bad_options_in_one_line(tmp_path):
     from zoo.cli import main
 
-    result = CliRunner().invoke(
-        main,
-        ["export", "rnnsearch-multi30k-en-de", "--format", "onnx", "--out", str(tmp_path / "x")],
-    )
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "tf_saved_model" in lines[0] and "rnnsearch" in lines[0]
-    bad = CliRunner().invoke(main, ["export", "m", "--format", "onnx", "--out", "x", "--size", "3"])
+    out = str(tmp_path / "x.onnx")
+    bad = CliRunner().invoke(main, ["export", "m", "--format", "onnx", "--out", out, "--size", "3"])
     assert bad.exit_code == 2 and "HxW" in bad.stderr
+    int8 = CliRunner().invoke(
+        main, ["export", "yolo-wildlife", "--format", "onnx", "--out", out, "--int8"]
+    )
+    assert int8.exit_code == 2 and "--int8 needs --format litert" in int8.stderr
+    assert "Traceback" not in bad.stderr + int8.stderr
 
 
 @pytest.mark.slow
