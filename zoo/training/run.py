@@ -207,7 +207,10 @@ def _start_jax(devices, coordinator, num_processes, process_id, heartbeat_s) -> 
         for p in range(num_processes)
         for d in [d for d in jax.devices() if d.process_index == p][:devices]
     ]
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=chosen))
+    # each process's loader already reads only its rows (Run.shard_loader): no auto-sharding
+    keras.distribution.set_distribution(
+        keras.distribution.DataParallel(devices=chosen, auto_shard_dataset=False)
+    )
     return Run(devices, num_processes, process_id, "jax")
 
 
