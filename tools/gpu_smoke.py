@@ -162,7 +162,7 @@ def measure(task: str, batch: int, steps: int, warmup: int, tiny: bool, peak: fl
         "devices": devices,
     }
     if flops is not None and peak:
-        record["mfu"] = round(3 * flops / seconds / (peak * 1e12 * devices), 4)
+        record["mfu"] = 3 * flops / seconds / (peak * 1e12 * devices)
     return record
 
 
@@ -195,7 +195,7 @@ def main(argv=None) -> int:
         batch = args.batch or (2 * args.devices if args.tiny else defaults[task])
         record = measure(task, batch, args.steps, args.warmup, args.tiny, peak)
         records.append(record)
-        mfu = "n/a" if record["mfu"] is None else f"{100 * record['mfu']:.1f}%"
+        mfu = "n/a" if record["mfu"] is None else f"{100 * record['mfu']:.3g}%"
         print(
             f"{task:12s} batch {batch:4d}  {record['examples_per_s']:10.1f} examples/s  "
             f"{record['s_per_step'] * 1000:9.1f} ms/step  MFU {mfu}",

@@ -127,7 +127,8 @@ def assert_same(a, b, what: str, rtol: float = RTOL, atol: float = ATOL) -> None
 
 def weights(path: Path, prefix: str) -> list[np.ndarray]:
     with np.load(path) as data:
-        keys = sorted((k for k in data.files if k.startswith(prefix)), key=lambda k: int(k[3:]))
+        keys = [k for k in data.files if k.startswith(prefix)]
+        keys.sort(key=lambda k: int(k[len(prefix) :]))
         return [data[k] for k in keys]
 
 
