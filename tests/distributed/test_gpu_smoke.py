@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.xfail(
-    strict=False, reason="issue 10: on the CPU the smoke run reports an MFU of 0 (FLOPs not counted)"
+    strict=False, reason="issue 10: on the CPU the smoke run reports an MFU of 0"
 )
 def test_gpu_smoke_runs_on_cpu(tmp_path):
     out = tmp_path / "smoke.json"
