@@ -14,9 +14,7 @@ pytestmark = pytest.mark.distributed
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.xfail(
-    strict=False, reason="issue 10: on the CPU the smoke run reports an MFU of 0"
-)
+@pytest.mark.xfail(strict=False, reason="issue 10: on the CPU the smoke run reports an MFU of 0")
 def test_gpu_smoke_runs_on_cpu(tmp_path):
     out = tmp_path / "smoke.json"
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3"}
