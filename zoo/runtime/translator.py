@@ -118,7 +118,7 @@ class ExportedTranslator(ExportedModel):
         ``beam``, ``length_penalty``, ``alpha``, ``max_ratio``, ``max_extra`` default to the
         file's ``metadata["search"]``; ``n_best > 1`` gives lists (ONNX / LiteRT only).
         """
-        from zoo.translation.subwords import fit_window, join_pieces
+        from zoo.translation.subwords import fit_window, join_pieces, pad_ids
 
         settings = self._settings({"beam": beam, **search})
         if n_best > 1 and (self.step_runner is None or n_best > settings["beam"]):
@@ -138,11 +138,7 @@ class ExportedTranslator(ExportedModel):
             bar = Progress(len(pieces), "translate", "line")
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            width = max(len(encoded[i]) for i in chunk)
-            width = -(-width // length_multiple) * length_multiple
-            src = np.zeros((len(chunk), width), np.int32)
-            for row, i in enumerate(chunk):
-                src[row, : len(encoded[i])] = encoded[i]
+            src = pad_ids([encoded[i] for i in chunk], length_multiple)
             tokens = self._search(src, settings, n_best)
             for row, i in enumerate(chunk):
                 outputs[i] = codec.decode(list(tokens[row]))

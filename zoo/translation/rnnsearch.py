@@ -25,7 +25,7 @@ from zoo.translation import losses, schedule  # noqa: F401  (registered: trained
 from zoo.translation.decode import DecodeResult, beam_search, greedy_search
 from zoo.translation.decoder import AttentionGRUDecoder
 from zoo.translation.encoder import BiGRUEncoder
-from zoo.translation.subwords import fit_window
+from zoo.translation.subwords import fit_window, pad_ids
 from zoo.translation.tokenizer import SubwordTokenizer
 
 
@@ -173,11 +173,7 @@ class RNNSearch(keras.Model):
         )
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            width = max(len(encoded[i]) for i in chunk)
-            width = -(-width // length_multiple) * length_multiple
-            src = np.zeros((len(chunk), width), np.int32)
-            for row, i in enumerate(chunk):
-                src[row, : len(encoded[i])] = encoded[i]
+            src = pad_ids([encoded[i] for i in chunk], length_multiple)
             result = self.search(src, **search)
             for row, i in enumerate(chunk):
                 yield i, encoded[i], DecodeResult(*(x[row] for x in vars(result).values()))

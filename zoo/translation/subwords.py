@@ -160,3 +160,19 @@ def join_pieces(outputs: Sequence[str], owners: Sequence[int], n: int) -> list[s
         if text:
             joined[owner].append(text)
     return [" ".join(parts) for parts in joined]
+
+
+def pad_ids(rows: Sequence[Sequence[int]], length_multiple: int = 1) -> np.ndarray:
+    """``rows`` of token ids as one int32 batch, 0-padded to the longest row rounded up to a
+    multiple of ``length_multiple`` (fewer distinct shapes to compile or re-plan).
+
+    Example:
+        >>> pad_ids([[5, 3], [7, 8, 9, 3]], 8).shape
+        (2, 8)
+    """
+    width = max(len(r) for r in rows)
+    width = -(-width // length_multiple) * length_multiple
+    batch = np.zeros((len(rows), width), np.int32)
+    for i, r in enumerate(rows):
+        batch[i, : len(r)] = r
+    return batch
