@@ -16,7 +16,14 @@ from foundation.helpers import (
     seed_weights,
 )
 from zoo.blocks.conv_bn_act import conv_bn_act, residual_block
-from zoo.blocks.preprocessing import CropLike, ImageNormalization, PadToMultiple
+from zoo.blocks.preprocessing import (
+    CropLike,
+    ImageNormalization,
+    PadToMultiple,
+    ResizeBy,
+    ResizeLike,
+    resize_bilinear,
+)
 from zoo.blocks.upsample import BilinearInitializer, BilinearUpsample, bilinear_kernel
 
 pytestmark = pytest.mark.model
@@ -222,3 +229,37 @@ def test_crop_like_restores_odd_sizes():
     layer = CropLike()
     assert layer.compute_output_shape((1, 64, 64, 5), (1, 37, 53, 3)) == (1, 37, 53, 5)
     assert CropLike.from_config(layer.get_config()).name == layer.name
+
+
+@pytest.mark.parametrize("size", [(55, 80), (20, 31), (37, 53), (1, 1), (74, 106)])
+def test_resize_bilinear_equals_opencv(size):
+    """Half-pixel bilinear, up and down, as ``cv2.INTER_LINEAR`` (no antialiasing)."""
+    x = random_image(37, 53, batch=2)
+    got = np.asarray(resize_bilinear(keras.ops.convert_to_tensor(x), *size))
+    want = np.stack([cv2.resize(a, size[::-1], interpolation=cv2.INTER_LINEAR) for a in x])
+    assert got.shape == (2, *size, 3)
+    np.testing.assert_allclose(got, want, atol=1e-3)
+
+
+def test_resize_by_and_back_in_a_model_of_any_size(tmp_path):
+    """``ResizeBy`` inside a functional model whose size is known only at run time, and
+    ``ResizeLike`` back to the input: sizes, values, config and a save/load round trip."""
+    image = keras.Input((None, None, 3))
+    scaled = ResizeBy(1.5, name="up")(image)
+    back = ResizeLike(name="back")(scaled * 2.0, image)
+    model = keras.Model(image, [scaled, back])
+    for h, w in ((37, 53), (2, 3), (40, 60)):
+        x = random_image(h, w, batch=1)
+        up, restored = (np.asarray(t) for t in model(x))
+        assert up.shape == (1, round(h * 1.5), round(w * 1.5), 3)
+        want = cv2.resize(x[0], (up.shape[2], up.shape[1]), interpolation=cv2.INTER_LINEAR)
+        np.testing.assert_allclose(up[0], want, atol=1e-3)
+        assert restored.shape == x.shape
+    assert ResizeBy(1.5).compute_output_shape((1, 37, 53, 3)) == (1, 56, 80, 3)
+    assert ResizeBy.from_config(ResizeBy(1.25).get_config()).factor == 1.25
+    path = tmp_path / "resize.keras"
+    model.save(path)
+    x = random_image(37, 53, batch=1)
+    np.testing.assert_allclose(
+        np.asarray(keras.saving.load_model(path)(x)[1]), np.asarray(model(x)[1]), rtol=1e-6
+    )

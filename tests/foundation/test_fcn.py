@@ -160,3 +160,39 @@ def test_refine_starts_from_the_plain_fcn_and_roundtrips(tmp_path):
     np.testing.assert_allclose(np.asarray(loaded(x)), expected, rtol=1e-5, atol=1e-5)
     folded = fold_batch_norm(keras.Model(refined.inputs, refined.outputs))
     np.testing.assert_allclose(np.asarray(folded(x)), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_input_scale_runs_the_fcn_on_the_resized_image(tmp_path):
+    """``input_scale``: the same network as the plain FCN, fed the image resized by the factor
+    (as OpenCV resizes), its scores resized back to the image; gradients, save/load, folding."""
+    import cv2
+
+    from zoo.api import load_model_file
+    from zoo.blocks.fold import fold_batch_norm
+
+    plain = tiny_fcn("fcn8s", 3)
+    seed_weights(plain, seed=5, skip=("upscore",))
+    scaled = tiny_fcn("fcn8s", 3, input_scale=1.5)
+    assert [v.path for v in scaled.weights] == [v.path for v in plain.weights]
+    for mine, theirs in zip(scaled.weights, plain.weights, strict=True):
+        mine.assign(theirs.numpy())
+    x = random_image(45, 61, batch=2)
+    out = np.asarray(scaled(x))
+    assert out.shape == (2, 45, 61, 3)
+    big = np.stack([cv2.resize(a, (92, 68), interpolation=cv2.INTER_LINEAR) for a in x])
+    want = np.stack(
+        [cv2.resize(a, (61, 45), interpolation=cv2.INTER_LINEAR) for a in np.asarray(plain(big))]
+    )
+    np.testing.assert_allclose(out, want, atol=2e-3)
+    assert np.abs(out - np.asarray(plain(x))).max() > 1e-2  # it did change the scale
+
+    grads = gradients(scaled, x, projection_loss((2, 45, 61, 3)))
+    assert_all_gradients_nonzero(scaled, grads)
+    expected = np.asarray(scaled(x))
+    path = tmp_path / "scaled.keras"
+    scaled.save(path)
+    loaded = load_model_file(path)
+    assert loaded.get_config()["input_scale"] == 1.5
+    np.testing.assert_allclose(np.asarray(loaded(x)), expected, rtol=1e-5, atol=1e-5)
+    folded = fold_batch_norm(keras.Model(scaled.inputs, scaled.outputs))
+    np.testing.assert_allclose(np.asarray(folded(x)), expected, rtol=1e-4, atol=1e-4)

@@ -103,3 +103,88 @@ class CropLike(keras.layers.Layer):
 
     def compute_output_shape(self, x_shape, reference_shape):
         return (x_shape[0], reference_shape[1], reference_shape[2], x_shape[3])
+
+
+def resize_bilinear(x, height, width):
+    """Bilinear resize of (N, H, W, C) to ``height`` x ``width`` (half-pixel centres, as
+    ``tf.image.resize`` and OpenCV), with gathers so that sizes known only at run time work
+    on every backend and in exported graphs.
+
+    Example:
+        >>> resize_bilinear(keras.ops.ones((1, 4, 4, 3)), 6, 6).shape
+        (1, 6, 6, 3)
+    """
+
+    def axis_weights(size_in, size_out):
+        size_in_f = keras.ops.cast(size_in, "float32")
+        scale = size_in_f / keras.ops.cast(size_out, "float32")
+        pos = (keras.ops.arange(size_out, dtype="float32") + 0.5) * scale - 0.5
+        pos = keras.ops.clip(pos, 0.0, size_in_f - 1.0)
+        low = keras.ops.floor(pos)
+        frac = pos - low
+        low = keras.ops.cast(low, "int32")
+        high = keras.ops.minimum(low + 1, keras.ops.cast(size_in, "int32") - 1)
+        return low, high, frac
+
+    shape = keras.ops.shape(x)
+    y0, y1, wy = axis_weights(shape[1], height)
+    x0, x1, wx = axis_weights(shape[2], width)
+    wy = keras.ops.cast(keras.ops.reshape(wy, (1, -1, 1, 1)), x.dtype)
+    wx = keras.ops.cast(keras.ops.reshape(wx, (1, 1, -1, 1)), x.dtype)
+    top, bottom = keras.ops.take(x, y0, axis=1), keras.ops.take(x, y1, axis=1)
+    rows = top + (bottom - top) * wy
+    left, right = keras.ops.take(rows, x0, axis=2), keras.ops.take(rows, x1, axis=2)
+    return left + (right - left) * wx
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ResizeBy(keras.layers.Layer):
+    """Resize (N, H, W, C) bilinearly to ``round(H * factor)`` x ``round(W * factor)``.
+
+    Lets a network see its input at a finer scale than it is given (thin objects a few pixels
+    wide stay visible after the backbone's early downsampling); :class:`ResizeLike` maps the
+    scores back to the input's size.
+
+    Example:
+        >>> ResizeBy(1.5)(keras.ops.zeros((1, 360, 480, 3))).shape
+        (1, 540, 720, 3)
+    """
+
+    def __init__(self, factor: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = float(factor)
+
+    def call(self, x):
+        if self.factor == 1.0:
+            return x
+        shape = keras.ops.shape(x)
+        return resize_bilinear(x, self._scaled(shape[1]), self._scaled(shape[2]))
+
+    def _scaled(self, n):
+        if isinstance(n, int):
+            return max(1, round(n * self.factor))
+        return keras.ops.cast(keras.ops.round(keras.ops.cast(n, "float32") * self.factor), "int32")
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        return (
+            n,
+            None if h is None else self._scaled(h),
+            None if w is None else self._scaled(w),
+            c,
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ResizeLike(keras.layers.Layer):
+    """Resize ``x`` (N, H', W', C) bilinearly to the height and width of ``reference``."""
+
+    def call(self, x, reference):
+        ref = keras.ops.shape(reference)
+        return resize_bilinear(x, ref[1], ref[2])
+
+    def compute_output_shape(self, x_shape, reference_shape):
+        return (x_shape[0], reference_shape[1], reference_shape[2], x_shape[3])
