@@ -6,6 +6,6 @@
 set -euo pipefail
 ruff check zoo tests apps tools
 ruff format --check zoo tests apps tools
-KERAS_BACKEND=tensorflow python3 -m pytest -q -m "not distributed" "$@"
-KERAS_BACKEND=jax python3 -m pytest -q -m "model and not distributed" "$@"
-python3 -m pytest -q -m distributed tests/distributed
+KERAS_BACKEND=tensorflow python3 -m pytest -q --durations=25 -m "not distributed" "$@"
+KERAS_BACKEND=jax python3 -m pytest -q --durations=15 -m "model and not distributed" "$@"
+python3 -m pytest -q --durations=10 -m distributed tests/distributed

@@ -241,3 +241,27 @@ def test_fresh_model_is_built_from_the_recipe(tmp_path):
     arch = model_cfg.pop("architecture")
     model = tiny_fcn(arch, 11, **model_cfg)
     assert model.backbone_config == TINY_BACKBONE
+
+
+@pytest.mark.model
+def test_freeze_keeps_the_backbone_while_the_head_learns(tmp_path, monkeypatch):
+    """``train.freeze``: the named layers' weights (BatchNorm statistics included) are the
+    initial ones after training, while the score layers moved."""
+    from zoo.segmentation.train import train_segmentation
+
+    monkeypatch.setenv("ZOO_VERBOSE", "0")
+    make_camvid(tmp_path / "camvid", {"train": 4, "val": 2}, size=(64, 64))
+    config = _tiny_recipe(tmp_path, epochs=1)
+    config["train"]["freeze"] = ["litenet"]
+    config_model = dict(config["model"])
+    config_model.pop("architecture")
+    start = tiny_fcn("fcn8s", 11, **config_model)
+    before = {v.path: np.asarray(v.numpy()).copy() for v in start.weights}
+    model = train_segmentation(config, init_model=start).model
+    assert not model.get_layer("litenet").trainable
+    frozen = [v for v in model.get_layer("litenet").weights]
+    assert frozen
+    for v in frozen:
+        np.testing.assert_array_equal(np.asarray(v.numpy()), before[v.path], err_msg=v.path)
+    score = model.get_layer("score_fr").kernel
+    assert np.abs(np.asarray(score.numpy()) - before[score.path]).max() > 0

@@ -183,6 +183,10 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
                 cfg_text, weights_path = darknet_files
                 count = load_darknet_weights(model.get_layer("darknet"), cfg_text, weights_path)
                 print(f"zoo: backbone initialised from {weights_path} ({count} layers)")
+            for name in train_cfg.get("freeze", ()):
+                # e.g. freeze = ["darknet"]: pretrained features kept as they are (BatchNorm
+                # in inference mode) while the layers after them learn
+                model.get_layer(name).trainable = False
             optimizer = make_optimizer(train_cfg, len(train), epochs)
             jit = train_cfg.get("jit_compile", "auto")
             compile_segmentation(
