@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from zoo.weights import manifest, sha256_of, weights_dir, write_manifest
 
     model = load_model_file(args.checkpoint, compile=False)
+    model.trainable = True  # layers frozen by a recipe (train.freeze) are a training choice
     out = weights_dir() / f"{args.name}.keras"
     if args.storage == "float16":
         save_half_precision(model, out)
