@@ -34,12 +34,15 @@ VARIANTS = {"fcn32s": 32, "fcn16s": 16, "fcn8s": 8, "fcn4s": 4}
 FINE_LEVELS = {32: "P5", 16: "P4", 8: "P3", 4: "P2"}
 
 
-def _refine(feature, logits, channels: int, num_classes: int):
+def _refine(feature, logits, channels: int, num_classes: int, dilations=(1, 1)):
     """``logits`` plus a zero-initialised correction computed non-linearly from ``feature``
-    and ``logits`` (same stride): training starts from the plain FCN's predictions."""
+    and ``logits`` (same stride): training starts from the plain FCN's predictions. One
+    depthwise-separable block per entry of ``dilations`` (its 3x3 dilation rate)."""
     x = keras.layers.Concatenate(name="refine_concat")([feature, logits])
-    for i in (1, 2):
-        x = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False, name=f"refine{i}_dw")(x)
+    for i, rate in enumerate(dilations, start=1):
+        x = keras.layers.DepthwiseConv2D(
+            3, padding="same", dilation_rate=int(rate), use_bias=False, name=f"refine{i}_dw"
+        )(x)
         x = keras.layers.BatchNormalization(
             momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=f"refine{i}_dw_bn"
         )(x)
@@ -67,6 +70,8 @@ class FCN(keras.Model):
             then a zero-initialised 1x1 score added to them); 0 (the paper's FCN) leaves it
             out. The linear 1x1 skips cannot overrule coarse scores where a thin object
             (a pole before a building) differs from its surroundings only in fine features.
+        refine_dilations: the 3x3 dilation rate of each refinement block (one block each);
+            rates such as (1, 3, 9) let the head see a pole's whole height at stride 4.
         input_scale: the network runs on the image resized by this factor (bilinear) and its
             scores are resized back to the image; above 1 it keeps objects a few pixels wide
             (poles) visible through the backbone's downsampling, at ``input_scale**2`` the
@@ -87,6 +92,7 @@ class FCN(keras.Model):
         dropout: float = 0.0,
         refine: int = 0,
         input_scale: float = 1.0,
+        refine_dilations: Sequence[int] = (1, 1),
         **kwargs,
     ):
         if variant not in VARIANTS:
@@ -123,7 +129,9 @@ class FCN(keras.Model):
             logits = keras.layers.Add(name=f"fuse_{name}")([up, score(feats[level], name, True)])
             stride //= 2
         if refine:
-            logits = _refine(feats[FINE_LEVELS[stride]], logits, int(refine), num_classes)
+            logits = _refine(
+                feats[FINE_LEVELS[stride]], logits, int(refine), num_classes, refine_dilations
+            )
         final = BilinearUpsample(stride, trainable=False, name=f"upscore{stride}x")
         logits = final(logits)
         logits = CropLike(name="crop")(logits, scaled)
@@ -144,6 +152,7 @@ class FCN(keras.Model):
         self.dropout = float(dropout)
         self.refine = int(refine)
         self.input_scale = float(input_scale)
+        self.refine_dilations = [int(r) for r in refine_dilations]
 
     def get_config(self):
         return {
@@ -159,6 +168,7 @@ class FCN(keras.Model):
             "dropout": self.dropout,
             "refine": self.refine,
             "input_scale": self.input_scale,
+            "refine_dilations": self.refine_dilations,
         }
 
     @classmethod
