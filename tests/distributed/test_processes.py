@@ -39,11 +39,6 @@ def pair(tmp, config, run_dir, name, resume=False, kill=None, backend="jax"):
     return procs
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason="issue 10, not yet working: with per-process numpy batches the JAX processes hand "
-    "device_put a value that differs between them ('not the same on each process')",
-)
 def test_two_processes_killed_then_resumed_train_as_one(tmp_path):
     config = segmentation_config(tmp_path / "data")
     config["train"]["epochs"] = 2

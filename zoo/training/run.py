@@ -282,6 +282,8 @@ def fit(
     if run_dir is not None:
         files += standard_callbacks(run_dir, monitor=monitor, mode=mode, best=best)
     if run.chief:
+        if run.backend == "jax" and run.num_processes > 1:
+            files = [ProcessLocal(c) for c in files]
         everyone += files
     else:
         everyone += [c for c in files if isinstance(c, keras.callbacks.TerminateOnNaN)]
@@ -312,6 +314,74 @@ def fit(
             )
             os._exit(3)  # not sys.exit: leaving would wait for the dead peer at shutdown
         raise
+
+
+_HOOKS = tuple(
+    f"on_{stage}_{when}"
+    for stage in (
+        "train",
+        "test",
+        "predict",
+        "epoch",
+        "batch",
+        "train_batch",
+        "test_batch",
+        "predict_batch",
+    )
+    for when in ("begin", "end")
+)
+
+
+@contextlib.contextmanager
+def outside_distribution():
+    """Run the body without the JAX distribution (back to it after): what it creates stays on
+    this process's devices. For code that only process 0 runs, e.g. ``model.save``, which
+    builds a throwaway optimizer whose variables would otherwise be placed on every process's
+    devices, a collective the other processes never join (process 0 then hangs)."""
+    if keras.backend.backend() != "jax" or keras.distribution.distribution() is None:
+        yield
+        return
+    distribution = keras.distribution.distribution()
+    keras.distribution.set_distribution(None)
+    try:
+        yield
+    finally:
+        keras.distribution.set_distribution(distribution)
+
+
+class ProcessLocal(keras.callbacks.Callback):
+    """``inner``, a callback only process 0 runs, with every hook :func:`outside_distribution`.
+
+    Example:
+        >>> ProcessLocal(keras.callbacks.CSVLogger("log.csv")).inner.filename
+        'log.csv'
+    """
+
+    def __init__(self, inner: keras.callbacks.Callback):
+        super().__init__()
+        self.inner = inner
+        for name in _HOOKS:
+            hook = getattr(inner, name)
+            if getattr(hook, "_is_default", False):  # Keras skips hooks left as they are
+                setattr(self, name, hook)
+            else:
+                setattr(self, name, self._local(hook))
+
+    @staticmethod
+    def _local(hook):
+        def call(*args, **kwargs):
+            with outside_distribution():
+                return hook(*args, **kwargs)
+
+        return call
+
+    def set_model(self, model):
+        super().set_model(model)
+        self.inner.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.inner.set_params(params)
 
 
 def _peer_lost(exc: BaseException) -> bool:
