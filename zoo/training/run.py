@@ -118,6 +118,23 @@ def sync_batch_norm(model: keras.Model) -> int:
     return changed
 
 
+def build_from_local_batch(model: keras.Model, loader) -> None:
+    """Make ``model.fit`` build ``model`` from this process's first batch of ``loader``.
+
+    Under a TensorFlow strategy Keras builds the model from the first distributed batch,
+    averaged over the replicas (``strategy.reduce("MEAN", batch)``), which
+    ``MultiWorkerMirroredStrategy`` refuses ("Attempt to convert a value (PerReplica ...) to a
+    Tensor"); only the shapes and dtypes matter, and those of a local batch are the same.
+    """
+    batch = loader[0]
+
+    def build(iterator=None, data_batch=None):
+        with model.distribute_strategy.scope():
+            model._symbolic_build(data_batch=batch)
+
+    model._maybe_symbolic_build = build
+
+
 def parse_coordinator(text: str) -> tuple[str, int]:
     """``"HOST:PORT"`` as ``(host, port)``; :class:`ZooError` when malformed.
 
@@ -235,6 +252,7 @@ def _start_tensorflow(devices, coordinator, num_processes, process_id) -> Run:
             }
         )
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        _mean_logs_over_workers()
     elif devices > 1:
         kind = "GPU" if gpus else "CPU"
         strategy = tf.distribute.MirroredStrategy(
@@ -244,6 +262,29 @@ def _start_tensorflow(devices, coordinator, num_processes, process_id) -> Run:
     else:
         return Run(backend="tensorflow")
     return Run(devices, num_processes, process_id, "tensorflow", strategy)
+
+
+def _mean_logs_over_workers() -> None:
+    """Let Keras average a step's scalar logs over ``MultiWorkerMirroredStrategy`` workers.
+
+    Keras 3 reduces them with ``strategy.reduce("MEAN", value, axis=0)``, which fails on
+    scalars ("Invalid reduction dimension 0 for input with 0 dimensions", tensorflow issue
+    72388); the mean over the replicas (``axis=None``) is what it means.
+    """
+    from keras import tree
+    from keras.src.backend.tensorflow import trainer
+
+    original = trainer.reduce_per_replica
+    if getattr(original, "zoo_patched", False):
+        return
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and trainer._collective_all_reduce_multi_worker(strategy):
+            return tree.map_structure(lambda v: strategy.reduce("MEAN", v, axis=None), values)
+        return original(values, strategy, reduction)
+
+    reduce_per_replica.zoo_patched = True
+    trainer.reduce_per_replica = reduce_per_replica
 
 
 def fit(
@@ -277,6 +318,8 @@ def fit(
     run.shard_loader(train)
     if val is not None:
         run.shard_loader(val)
+    if run.backend == "tensorflow" and run.num_processes > 1:
+        build_from_local_batch(model, train)
     everyone = list(callbacks)
     files = list(writers)
     if run_dir is not None:
