@@ -34,6 +34,7 @@ import keras
 
 from zoo.errors import ZooError
 from zoo.training.checkpoint import standard_callbacks
+from zoo.training.flags import cpu_device_flag, tensorflow_device_flag  # noqa: F401
 
 HEARTBEAT_S = 20  # a JAX peer silent this long is dead: the others stop instead of hanging
 
@@ -146,14 +147,6 @@ def parse_coordinator(text: str) -> tuple[str, int]:
     if not host or not port.isdigit():
         raise ZooError(f"--coordinator {text!r}: expected HOST:PORT, e.g. 127.0.0.1:9876")
     return host, int(port)
-
-
-def cpu_device_flag(devices: int) -> None:
-    """Ask XLA for ``devices`` host CPU devices (JAX on CPU); must run before jax is imported."""
-    flag = "--xla_force_host_platform_device_count"
-    flags = os.environ.get("XLA_FLAGS", "")
-    if devices > 1 and flag not in flags:
-        os.environ["XLA_FLAGS"] = f"{flags} {flag}={devices}".strip()
 
 
 def start_run(
