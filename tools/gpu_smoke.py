@@ -2,11 +2,11 @@
 
 MFU (model FLOP utilisation) = model FLOPs per step / measured seconds per step / the devices'
 peak FLOP/s. Model FLOPs per step are 3x the forward pass (backward = 2x forward), the
-forward counted by XLA's cost analysis of the compiled model. The peak comes from
-``--peak-tflops`` (per device) or the table below (dense bf16, the usual denominator); on an
-unknown device MFU is not printed. Data are fixed random batches in numpy (the smoke measures
-the train step, not the readers); ``--devices N`` trains data parallel through the same path
-as ``zoo train --devices N``.
+forward counted by XLA's cost analysis of the compiled model (on the CPU too). The peak comes
+from ``--peak-tflops`` (per device) or the table below (dense bf16, the usual denominator); on
+a device it does not know (a CPU) the peak is unknown and MFU is ``null`` ("n/a"). Data are
+fixed random batches in numpy (the smoke measures the train step, not the readers);
+``--devices N`` trains data parallel through the same path as ``zoo train --devices N``.
 
 Example (the CPU check the tests run; on a GPU drop ``--tiny`` and ``--steps``)::
 
@@ -157,7 +157,8 @@ def measure(task: str, batch: int, steps: int, warmup: int, tiny: bool, peak: fl
         "steps": steps,
         "s_per_step": round(seconds, 5),
         "examples_per_s": round(batch / seconds, 1),
-        "model_tflop_per_step": None if flops is None else round(3 * flops / 1e12, 4),
+        # unrounded: a tiny CPU model's step is a few MFLOP (0.0 at 4 decimals of a TFLOP)
+        "model_tflop_per_step": None if flops is None else 3 * flops / 1e12,
         "mfu": None,
         "devices": devices,
     }

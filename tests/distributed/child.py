@@ -60,6 +60,10 @@ def main() -> None:
         from zoo.training.run import cpu_device_flag
 
         cpu_device_flag(devices)
+    elif os.environ.get("KERAS_BACKEND") == "tensorflow":
+        from zoo.training.flags import tensorflow_device_flag
+
+        tensorflow_device_flag(devices)
     import keras
 
     import zoo.training.run as R

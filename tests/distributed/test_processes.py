@@ -39,11 +39,6 @@ def pair(tmp, config, run_dir, name, resume=False, kill=None, backend="jax"):
     return procs
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason="issue 10, not yet working: with per-process numpy batches the JAX processes hand "
-    "device_put a value that differs between them ('not the same on each process')",
-)
 def test_two_processes_killed_then_resumed_train_as_one(tmp_path):
     config = segmentation_config(tmp_path / "data")
     config["train"]["epochs"] = 2
@@ -77,9 +72,6 @@ def test_two_processes_killed_then_resumed_train_as_one(tmp_path):
     assert os.listdir(run_dir)
 
 
-@pytest.mark.xfail(
-    run=False, reason="issue 10, not yet run to the end here: TensorFlow multi-worker over loopback"
-)
 def test_tensorflow_two_workers_train_as_one(tmp_path):
     """MultiWorkerMirroredStrategy over loopback: both workers end with one process's weights."""
     config = segmentation_config(tmp_path / "data")

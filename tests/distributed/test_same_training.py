@@ -19,12 +19,16 @@ pytestmark = pytest.mark.distributed
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("child.py")
 RTOL, ATOL = 1e-5, 5e-5
-# JAX: one global computation; only the order of the cross-device sums differs (measured: the
-# tiny segmentation and translation runs within 1.5e-6, detection within 2.2e-5 absolute, Adam
-# magnifying near-zero gradients). TensorFlow: each replica averages its loss over its own
-# valid (non-void) pixels before the replicas are averaged, which is not the global mean when
-# the replicas hold different numbers of void pixels: measured 3e-3 on the segmentation run.
-TOLERANCE = {"jax": (RTOL, ATOL), "tensorflow": (1e-3, 5e-3)}
+# JAX: one global computation; TensorFlow: the replicas' losses are their shares of the global
+# batch's mean (zoo.training.replicas) and batch normalisation is synchronised. Only the order
+# of the cross-device sums differs. Measured on an Intel Xeon (AMX): segmentation within 2.4e-5
+# and translation within 4.5e-8 (both backends). Detection: Adam turns the round-off of its
+# near-zero gradients into steps of up to the learning rate, and one element of its 104
+# weights is off by 8.8e-5 under JAX (2.2e-5 on an AMD EPYC) and by 1.8e-4 under TensorFlow,
+# whose replicas' convolution gradients are summed separately (2.4e-4 before the loss was
+# the global batch's); hence its looser absolute tolerance.
+TOLERANCE = {"jax": (RTOL, ATOL), "tensorflow": (RTOL, ATOL)}
+LOOSER = {"detection": (RTOL, 5e-4)}
 
 
 def segmentation_config(tmp: Path) -> dict:
@@ -132,14 +136,7 @@ def weights(path: Path, prefix: str) -> list[np.ndarray]:
         return [data[k] for k in keys]
 
 
-TF_XFAIL = pytest.mark.xfail(
-    strict=False,
-    reason="issue 10: under MirroredStrategy the translation run differed by 8e-3 in one "
-    "weight (per-replica loss normalisation), above the 5e-3 tolerance",
-)
-
-
-@pytest.mark.parametrize("backend", ["jax", pytest.param("tensorflow", marks=TF_XFAIL)])
+@pytest.mark.parametrize("backend", ["jax", "tensorflow"])
 def test_two_devices_train_as_one(backend, tmp_path):
     """Each application's tiny recipe, one epoch: 2 devices give the weights of 1."""
     procs = {}
@@ -157,4 +154,5 @@ def test_two_devices_train_as_one(backend, tmp_path):
     for task in CONFIGS:
         npz = tmp_path / f"{task}.npz"
         one, dp = weights(npz, "one_"), weights(npz, "dp_")
-        assert_same(one, dp, f"{backend} {task}", *TOLERANCE[backend])
+        tolerance = LOOSER.get(task, TOLERANCE[backend])
+        assert_same(one, dp, f"{backend} {task}", *tolerance)

@@ -60,6 +60,10 @@ def start_devices(devices: int, coordinator, num_processes: int, process_id: int
         from zoo.training.run import cpu_device_flag
 
         cpu_device_flag(devices)
+    elif keras_backend() == "tensorflow":
+        from zoo.training.flags import tensorflow_device_flag
+
+        tensorflow_device_flag(devices)
     setup_backend()
     from zoo.training.run import start_run
 

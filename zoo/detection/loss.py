@@ -29,6 +29,7 @@ from keras import ops
 
 from zoo.detection.decode import cell_grid, split_head
 from zoo.detection.nms import pairwise_iou
+from zoo.training.replicas import global_sum
 
 IGNORE_THRESH = 0.5
 
@@ -113,6 +114,7 @@ def yolo_loss(
             ignore_thresh,
         )
         box, obj, cls = box + b, obj + o, cls + c
-    batch = ops.cast(ops.shape(raws[0])[0], "float32")
+    # per image of the global batch, also under data parallel training (zoo.training.replicas)
+    batch = global_sum(ops.cast(ops.shape(raws[0])[0], "float32"))
     parts = {"box": box / batch, "object": obj / batch, "class": cls / batch}
     return parts["box"] + parts["object"] + parts["class"], parts

@@ -25,6 +25,7 @@ from zoo.blocks.preprocessing import ImageNormalization
 from zoo.detection.heads import default_anchors, head_bias, yolo_neck_heads
 from zoo.detection.loss import IGNORE_THRESH, yolo_loss
 from zoo.detection.predict import DEFAULT_POSTPROCESS, DetectorMixin, normalization_args
+from zoo.training.replicas import num_replicas
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -132,8 +133,9 @@ class YOLODetector(DetectorMixin, keras.Model):
             self.num_classes,
             self.ignore_thresh,
         )
+        replicas = num_replicas()  # a TensorFlow strategy sums the replicas' gradients
         for extra in self.losses:
-            total = total + keras.ops.sum(keras.ops.cast(extra, "float32"))
+            total = total + keras.ops.sum(keras.ops.cast(extra, "float32")) / replicas
         return total
 
     def get_config(self):

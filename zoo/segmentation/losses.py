@@ -7,6 +7,10 @@ the classes present in the batch, with softmax probabilities for P: a thin class
 pulls on the gradient as much as road does. Void pixels (``ignore_class``, or a zero
 ``sample_weight``) count in neither term.
 
+Both terms are those of the global batch under data parallel training
+(:mod:`zoo.training.replicas`): the cross-entropy is divided by the non-void pixels of the
+whole batch, the Jaccard term sums its intersections and unions over all replicas.
+
 Example:
     >>> loss = SegmentationLoss(ignore_class=11, jaccard_weight=1.0)
     >>> model.compile(optimizer="adam", loss=loss)  # doctest: +SKIP
@@ -17,17 +21,22 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from zoo.training.replicas import differentiable_global_sum, global_mean, global_term
+
 
 def soft_jaccard_loss(labels, probs, valid, num_classes: int, eps: float = 1.0):
     """``1 - mean soft IoU`` over the classes present; ``labels`` (N, H, W) int, ``probs``
-    (N, H, W, C) softmax, ``valid`` (N, H, W) 0/1 float."""
+    (N, H, W, C) softmax, ``valid`` (N, H, W) 0/1 float. The intersections and unions are
+    those of the global batch (summed over data parallel replicas, :mod:`zoo.training.replicas`)."""
     truth = ops.one_hot(ops.cast(labels, "int32"), num_classes) * valid[..., None]
     probs = probs * valid[..., None]
     axes = tuple(range(len(probs.shape) - 1))
-    intersection = ops.sum(probs * truth, axis=axes)
-    union = ops.sum(probs, axis=axes) + ops.sum(truth, axis=axes) - intersection
+    intersection = differentiable_global_sum(ops.sum(probs * truth, axis=axes))
+    predicted = differentiable_global_sum(ops.sum(probs, axis=axes))
+    true = differentiable_global_sum(ops.sum(truth, axis=axes))
+    union = predicted + true - intersection
     iou = (intersection + eps) / (union + eps)
-    present = ops.cast(ops.sum(truth, axis=axes) > 0, probs.dtype)
+    present = ops.cast(true > 0, probs.dtype)
     return 1.0 - ops.sum(iou * present) / ops.maximum(ops.sum(present), 1.0)
 
 
@@ -47,11 +56,17 @@ class SegmentationLoss(keras.losses.Loss):
         self.ignore_class = ignore_class
         self.jaccard_weight = float(jaccard_weight)
         self.cross_entropy = keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, ignore_class=ignore_class
+            from_logits=True, ignore_class=ignore_class, reduction="sum"
         )
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        loss = self.cross_entropy(y_true, y_pred, sample_weight=sample_weight)
+        # Keras' mean: the weighted sum over the non-void pixels' count (not the weights' sum)
+        total = self.cross_entropy(y_true, y_pred, sample_weight=sample_weight)
+        if self.ignore_class is None:
+            count = ops.cast(ops.size(y_true), "float32")
+        else:
+            count = ops.sum(ops.cast(ops.not_equal(y_true, self.ignore_class), "float32"))
+        loss = global_mean(total, count)
         if not self.jaccard_weight:
             return loss
         logits = ops.cast(y_pred, "float32")
@@ -64,7 +79,7 @@ class SegmentationLoss(keras.losses.Loss):
             weight = ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(labels))
             valid = valid * ops.cast(weight > 0, "float32")
         probs = ops.softmax(logits, axis=-1)
-        jaccard = soft_jaccard_loss(labels, probs, valid, int(logits.shape[-1]))
+        jaccard = global_term(soft_jaccard_loss(labels, probs, valid, int(logits.shape[-1])))
         return loss + self.jaccard_weight * ops.cast(jaccard, loss.dtype)
 
     def call(self, y_true, y_pred):  # pragma: no cover - __call__ does the work

@@ -34,6 +34,7 @@ import keras
 
 from zoo.errors import ZooError
 from zoo.training.checkpoint import standard_callbacks
+from zoo.training.flags import cpu_device_flag, tensorflow_device_flag  # noqa: F401
 
 HEARTBEAT_S = 20  # a JAX peer silent this long is dead: the others stop instead of hanging
 
@@ -118,6 +119,23 @@ def sync_batch_norm(model: keras.Model) -> int:
     return changed
 
 
+def build_from_local_batch(model: keras.Model, loader) -> None:
+    """Make ``model.fit`` build ``model`` from this process's first batch of ``loader``.
+
+    Under a TensorFlow strategy Keras builds the model from the first distributed batch,
+    averaged over the replicas (``strategy.reduce("MEAN", batch)``), which
+    ``MultiWorkerMirroredStrategy`` refuses ("Attempt to convert a value (PerReplica ...) to a
+    Tensor"); only the shapes and dtypes matter, and those of a local batch are the same.
+    """
+    batch = loader[0]
+
+    def build(iterator=None, data_batch=None):
+        with model.distribute_strategy.scope():
+            model._symbolic_build(data_batch=batch)
+
+    model._maybe_symbolic_build = build
+
+
 def parse_coordinator(text: str) -> tuple[str, int]:
     """``"HOST:PORT"`` as ``(host, port)``; :class:`ZooError` when malformed.
 
@@ -129,14 +147,6 @@ def parse_coordinator(text: str) -> tuple[str, int]:
     if not host or not port.isdigit():
         raise ZooError(f"--coordinator {text!r}: expected HOST:PORT, e.g. 127.0.0.1:9876")
     return host, int(port)
-
-
-def cpu_device_flag(devices: int) -> None:
-    """Ask XLA for ``devices`` host CPU devices (JAX on CPU); must run before jax is imported."""
-    flag = "--xla_force_host_platform_device_count"
-    flags = os.environ.get("XLA_FLAGS", "")
-    if devices > 1 and flag not in flags:
-        os.environ["XLA_FLAGS"] = f"{flags} {flag}={devices}".strip()
 
 
 def start_run(
@@ -235,6 +245,7 @@ def _start_tensorflow(devices, coordinator, num_processes, process_id) -> Run:
             }
         )
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        _mean_logs_over_workers()
     elif devices > 1:
         kind = "GPU" if gpus else "CPU"
         strategy = tf.distribute.MirroredStrategy(
@@ -244,6 +255,29 @@ def _start_tensorflow(devices, coordinator, num_processes, process_id) -> Run:
     else:
         return Run(backend="tensorflow")
     return Run(devices, num_processes, process_id, "tensorflow", strategy)
+
+
+def _mean_logs_over_workers() -> None:
+    """Let Keras average a step's scalar logs over ``MultiWorkerMirroredStrategy`` workers.
+
+    Keras 3 reduces them with ``strategy.reduce("MEAN", value, axis=0)``, which fails on
+    scalars ("Invalid reduction dimension 0 for input with 0 dimensions", tensorflow issue
+    72388); the mean over the replicas (``axis=None``) is what it means.
+    """
+    from keras import tree
+    from keras.src.backend.tensorflow import trainer
+
+    original = trainer.reduce_per_replica
+    if getattr(original, "zoo_patched", False):
+        return
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and trainer._collective_all_reduce_multi_worker(strategy):
+            return tree.map_structure(lambda v: strategy.reduce("MEAN", v, axis=None), values)
+        return original(values, strategy, reduction)
+
+    reduce_per_replica.zoo_patched = True
+    trainer.reduce_per_replica = reduce_per_replica
 
 
 def fit(
@@ -277,11 +311,15 @@ def fit(
     run.shard_loader(train)
     if val is not None:
         run.shard_loader(val)
+    if run.backend == "tensorflow" and run.num_processes > 1:
+        build_from_local_batch(model, train)
     everyone = list(callbacks)
     files = list(writers)
     if run_dir is not None:
         files += standard_callbacks(run_dir, monitor=monitor, mode=mode, best=best)
     if run.chief:
+        if run.backend == "jax" and run.num_processes > 1:
+            files = [ProcessLocal(c) for c in files]
         everyone += files
     else:
         everyone += [c for c in files if isinstance(c, keras.callbacks.TerminateOnNaN)]
@@ -312,6 +350,74 @@ def fit(
             )
             os._exit(3)  # not sys.exit: leaving would wait for the dead peer at shutdown
         raise
+
+
+_HOOKS = tuple(
+    f"on_{stage}_{when}"
+    for stage in (
+        "train",
+        "test",
+        "predict",
+        "epoch",
+        "batch",
+        "train_batch",
+        "test_batch",
+        "predict_batch",
+    )
+    for when in ("begin", "end")
+)
+
+
+@contextlib.contextmanager
+def outside_distribution():
+    """Run the body without the JAX distribution (back to it after): what it creates stays on
+    this process's devices. For code that only process 0 runs, e.g. ``model.save``, which
+    builds a throwaway optimizer whose variables would otherwise be placed on every process's
+    devices, a collective the other processes never join (process 0 then hangs)."""
+    if keras.backend.backend() != "jax" or keras.distribution.distribution() is None:
+        yield
+        return
+    distribution = keras.distribution.distribution()
+    keras.distribution.set_distribution(None)
+    try:
+        yield
+    finally:
+        keras.distribution.set_distribution(distribution)
+
+
+class ProcessLocal(keras.callbacks.Callback):
+    """``inner``, a callback only process 0 runs, with every hook :func:`outside_distribution`.
+
+    Example:
+        >>> ProcessLocal(keras.callbacks.CSVLogger("log.csv")).inner.filename
+        'log.csv'
+    """
+
+    def __init__(self, inner: keras.callbacks.Callback):
+        super().__init__()
+        self.inner = inner
+        for name in _HOOKS:
+            hook = getattr(inner, name)
+            if getattr(hook, "_is_default", False):  # Keras skips hooks left as they are
+                setattr(self, name, hook)
+            else:
+                setattr(self, name, self._local(hook))
+
+    @staticmethod
+    def _local(hook):
+        def call(*args, **kwargs):
+            with outside_distribution():
+                return hook(*args, **kwargs)
+
+        return call
+
+    def set_model(self, model):
+        super().set_model(model)
+        self.inner.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.inner.set_params(params)
 
 
 def _peer_lost(exc: BaseException) -> bool:

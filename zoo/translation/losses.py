@@ -2,7 +2,8 @@
 
 Averages over real target tokens: the batcher's sample weights (1 on tokens, 0 on padding)
 are the divisor (``reduction="mean_with_sample_weight"``), and padded positions are zeroed
-even without weights.
+even without weights. Under data parallel training the divisor is the real tokens of the
+global batch (:func:`zoo.training.replicas.global_mean`), not of each replica's rows.
 
 Example:
     >>> import numpy as np
@@ -16,6 +17,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from zoo.training.replicas import global_mean
 from zoo.translation.tokenizer import PAD_ID
 
 
@@ -35,6 +37,16 @@ class SmoothedCrossEntropy(keras.losses.Loss):
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.label_smoothing = float(label_smoothing)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if self.reduction != "mean_with_sample_weight" or sample_weight is None:
+            return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        values = self.call(y_true, y_pred)
+        weights = ops.cast(sample_weight, values.dtype)
+        while len(weights.shape) < len(values.shape):
+            weights = ops.expand_dims(weights, -1)
+        weights = ops.broadcast_to(weights, ops.shape(values))
+        return global_mean(ops.sum(values * weights), ops.sum(weights))
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, "int32")
