@@ -24,7 +24,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from zoo.benchmarking import machine, provenance, report, time_calls
 
-MODELS = {"fcn8s-camvid": ("camvid/val", "*.jpg"), "yolo-wildlife": ("raccoon/images", "*.jpg")}
+MODELS = {
+    "fcn8s-camvid": ("camvid/val", "*.jpg"),
+    "fcn8s-camvid-fast": ("camvid/val", "*.jpg"),
+    "yolo-wildlife": ("raccoon/images", "*.jpg"),
+}
 RUNTIMES = ("keras", "litert", "onnx")
 
 
