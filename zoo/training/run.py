@@ -313,6 +313,12 @@ def fit(
         run.shard_loader(val)
     if run.backend == "tensorflow" and run.num_processes > 1:
         build_from_local_batch(model, train)
+    if run.backend == "jax" and run.replicas > 1 and not model.jit_compile:
+        # Un-jitted, every op of the step is its own program over all devices; on CPU host
+        # devices that deadlocked (fcn8s fine-tune, 2 devices: one device waited in XLA's
+        # all-reduce while the other could not start; "Termination timeout ... 40 seconds").
+        print("zoo: data parallel under JAX compiles the steps (jit_compile=True)", flush=True)
+        model.jit_compile = True
     everyone = list(callbacks)
     files = list(writers)
     if run_dir is not None:
