@@ -200,6 +200,13 @@ def _start_jax(devices, coordinator, num_processes, process_id, heartbeat_s) -> 
             )
         except Exception as exc:  # jax raises plain RuntimeErrors
             raise ZooError(f"could not join {host}:{port} as process {process_id}: {exc}") from exc
+        # as keras.distribution.initialize does after joining: one random seed in every process
+        # (when none is set), so that variables are created with the same values everywhere;
+        # jax refuses to place values that differ between processes on their devices (loading
+        # a model first creates its variables with random values: 'not the same on each process')
+        from keras.src.backend.jax.distribution_lib import initialize_rng
+
+        initialize_rng()
     local = jax.local_devices()
     if devices > len(local):
         hint = (
