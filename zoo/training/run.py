@@ -12,7 +12,9 @@
 
 The applications build and compile their model inside :meth:`Run.scope`, give their loaders
 the process's shard (:meth:`Run.shard_loader`: the recipe's batch is the global batch) and call
-:func:`fit`, which adds the standard callbacks. Only process 0 writes files.
+:func:`fit`, which adds the standard callbacks. Only process 0 writes files. Their losses are
+the global batch's on any number of replicas (:mod:`zoo.training.replicas`); the flags a backend
+reads at start-up are in :mod:`zoo.training.flags`.
 
 Example:
     >>> run = start_run(devices=2)                                    # doctest: +SKIP
