@@ -12,7 +12,9 @@
 
 The applications build and compile their model inside :meth:`Run.scope`, give their loaders
 the process's shard (:meth:`Run.shard_loader`: the recipe's batch is the global batch) and call
-:func:`fit`, which adds the standard callbacks. Only process 0 writes files.
+:func:`fit`, which adds the standard callbacks. Only process 0 writes files. Their losses are
+the global batch's on any number of replicas (:mod:`zoo.training.replicas`); the flags a backend
+reads at start-up are in :mod:`zoo.training.flags`.
 
 Example:
     >>> run = start_run(devices=2)                                    # doctest: +SKIP
@@ -200,6 +202,13 @@ def _start_jax(devices, coordinator, num_processes, process_id, heartbeat_s) -> 
             )
         except Exception as exc:  # jax raises plain RuntimeErrors
             raise ZooError(f"could not join {host}:{port} as process {process_id}: {exc}") from exc
+        # as keras.distribution.initialize does after joining: one random seed in every process
+        # (when none is set), so that variables are created with the same values everywhere;
+        # jax refuses to place values that differ between processes on their devices (loading
+        # a model first creates its variables with random values: 'not the same on each process')
+        from keras.src.backend.jax.distribution_lib import initialize_rng
+
+        initialize_rng()
     local = jax.local_devices()
     if devices > len(local):
         hint = (
@@ -313,6 +322,12 @@ def fit(
         run.shard_loader(val)
     if run.backend == "tensorflow" and run.num_processes > 1:
         build_from_local_batch(model, train)
+    if run.backend == "jax" and run.replicas > 1 and not model.jit_compile:
+        # Un-jitted, every op of the step is its own program over all devices; on CPU host
+        # devices that deadlocked (fcn8s fine-tune, 2 devices: one device waited in XLA's
+        # all-reduce while the other could not start; "Termination timeout ... 40 seconds").
+        print("zoo: data parallel under JAX compiles the steps (jit_compile=True)", flush=True)
+        model.jit_compile = True
     everyone = list(callbacks)
     files = list(writers)
     if run_dir is not None:
