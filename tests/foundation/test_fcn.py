@@ -196,3 +196,16 @@ def test_input_scale_runs_the_fcn_on_the_resized_image(tmp_path):
     np.testing.assert_allclose(np.asarray(loaded(x)), expected, rtol=1e-5, atol=1e-5)
     folded = fold_batch_norm(keras.Model(scaled.inputs, scaled.outputs))
     np.testing.assert_allclose(np.asarray(folded(x)), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_refine_dilations_build_one_dilated_block_each(tmp_path):
+    """``refine_dilations``: a depthwise-separable block per rate, dilated as asked, any size."""
+    from zoo.api import load_model_file
+
+    model = tiny_fcn("fcn8s", 3, refine=8, refine_dilations=(1, 3, 9))
+    rates = [model.get_layer(f"refine{i}_dw").dilation_rate for i in (1, 2, 3)]
+    assert rates == [(1, 1), (3, 3), (9, 9)]
+    x = random_image(45, 61, batch=1)
+    assert tuple(model(x).shape) == (1, 45, 61, 3)
+    model.save(tmp_path / "dilated.keras")
+    assert load_model_file(tmp_path / "dilated.keras").get_config()["refine_dilations"] == [1, 3, 9]
