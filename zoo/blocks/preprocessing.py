@@ -163,7 +163,8 @@ class ResizeBy(keras.layers.Layer):
     def _scaled(self, n):
         if isinstance(n, int):
             return max(1, round(n * self.factor))
-        return keras.ops.cast(keras.ops.round(keras.ops.cast(n, "float32") * self.factor), "int32")
+        scaled = keras.ops.round(keras.ops.cast(n, "float32") * self.factor)
+        return keras.ops.cast(keras.ops.maximum(scaled, 1.0), "int32")
 
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape
