@@ -179,7 +179,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default=None, help="also write the records to this file")
     args = parser.parse_args(argv)
 
-    from zoo.training.run import cpu_device_flag
+    from zoo.training.flags import cpu_device_flag
 
     cpu_device_flag(args.devices)
     import jax

@@ -57,7 +57,7 @@ def main() -> None:
         spec = json.load(handle)
     devices = int(spec.get("devices", 1))
     if os.environ.get("KERAS_BACKEND") == "jax":
-        from zoo.training.run import cpu_device_flag
+        from zoo.training.flags import cpu_device_flag
 
         cpu_device_flag(devices)
     elif os.environ.get("KERAS_BACKEND") == "tensorflow":

@@ -57,7 +57,7 @@ def start_devices(devices: int, coordinator, num_processes: int, process_id: int
     ``_NUM_PROCESSES`` / ``_PROCESS_ID`` (JAX), ``TF_CONFIG`` (TensorFlow).
     """
     if keras_backend() == "jax":
-        from zoo.training.run import cpu_device_flag
+        from zoo.training.flags import cpu_device_flag
 
         cpu_device_flag(devices)
     elif keras_backend() == "tensorflow":

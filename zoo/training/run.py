@@ -36,7 +36,6 @@ import keras
 
 from zoo.errors import ZooError
 from zoo.training.checkpoint import standard_callbacks
-from zoo.training.flags import cpu_device_flag, tensorflow_device_flag  # noqa: F401
 
 HEARTBEAT_S = 20  # a JAX peer silent this long is dead: the others stop instead of hanging
 
