@@ -182,6 +182,34 @@ def test_fcn4s_starts_from_a_trained_fcn8s(tmp_path):
     assert np.mean(a.argmax(-1) == b.argmax(-1)) > 0.9  # only the upsampling path differs
 
 
+def test_optional_stride_2_tap_and_fcn2s_from_a_trained_fcn4s(tmp_path):
+    """FCN-2s: a stride-2 skip (layer 0) and the refinement head at stride 2; staged from an
+    FCN-4s, whose predictions it reproduces before training (new scores start at zero)."""
+    from zoo.segmentation.train import initialise_from
+
+    taps = dict(TAPS, P1=0, P2=1)
+    features = create_backbone("darknet", cfg=CFG, taps=taps)(random_image(64, 96, batch=1) / 255)
+    assert tuple(features["P1"].shape) == (1, 32, 48, 8)
+    fcn4s = FCN(4, "fcn4s", backbone="darknet", backbone_config={"cfg": CFG, "taps": taps})
+    for var in fcn4s.trainable_weights:
+        var.assign(np.random.default_rng(len(var.path)).normal(0, 0.2, var.shape))
+    fcn4s.save(tmp_path / "stage.keras")
+    fcn2s = FCN(
+        4, "fcn2s", backbone="darknet", backbone_config={"cfg": CFG, "taps": taps}, refine=4
+    )
+    names = {layer.name for layer in fcn2s.layers}
+    assert {"score_pool1", "upscore2_2x", "upscore2x", "refine_score"} <= names
+    assert "upscore4x" not in names
+    initialise_from(fcn2s, str(tmp_path / "stage.keras"))
+    assert not np.any(fcn2s.get_layer("score_pool1").get_weights()[0])
+    x = random_image(70, 90, batch=2)
+    a, b = fcn4s.predict_on_batch(x), fcn2s.predict_on_batch(x)
+    assert b.shape == (2, 70, 90, 4)
+    assert np.mean(a.argmax(-1) == b.argmax(-1)) > 0.9  # only the upsampling path differs
+    with pytest.raises(ValueError, match="stride-2 'P1'"):
+        FCN(4, "fcn2s", backbone="darknet", backbone_config={"cfg": CFG, "taps": TAPS})
+
+
 def test_layers_past_the_taps_are_left_out():
     names = {layer.name for layer in _backbone().layers}
     assert "conv_11" in names and "conv_12" not in names
@@ -213,8 +241,8 @@ def test_gradients_reach_every_weight():
 def test_bad_taps_are_named():
     with pytest.raises(ZooError, match="P3, P4, P5"):
         create_backbone("darknet", cfg=CFG, taps={"P3": 3, "P4": 5})
-    with pytest.raises(ZooError, match="optionally P2"):
-        create_backbone("darknet", cfg=CFG, taps=dict(TAPS, P1=1))
+    with pytest.raises(ZooError, match="optionally P1, P2"):
+        create_backbone("darknet", cfg=CFG, taps=dict(TAPS, P0=1))
     with pytest.raises(ZooError, match="no darknet layer numbered 40"):
         create_backbone("darknet", cfg=CFG, taps={"P3": 3, "P4": 5, "P5": 40})
 

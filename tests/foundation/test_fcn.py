@@ -68,9 +68,11 @@ def test_segment_rejects_non_rgb(variant_model):
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="unknown FCN variant"):
-        FCN(num_classes=3, variant="fcn2s")
+        FCN(num_classes=3, variant="fcn1s")
     with pytest.raises(ValueError, match="fcn4s needs a stride-4 'P2'"):
         FCN(num_classes=3, variant="fcn4s", backbone="litenet")
+    with pytest.raises(ValueError, match="fcn2s needs a stride-2 'P1'"):
+        FCN(num_classes=3, variant="fcn2s", backbone="litenet")
     with pytest.raises(ValueError, match="2 class names for 3 classes"):
         FCN(num_classes=3, class_names=["a", "b"])
 

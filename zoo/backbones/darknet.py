@@ -21,13 +21,13 @@ from zoo.darknet import build, parse_cfg_text
 from zoo.errors import ZooError
 
 LEVELS = ("P3", "P4", "P5")
-OPTIONAL_LEVELS = ("P2",)  # stride 4, for FCN-4s
+OPTIONAL_LEVELS = ("P1", "P2")  # strides 2 and 4, for FCN-2s and FCN-4s
 
 
 def _levels(taps: dict) -> list[str]:
     if not set(LEVELS) <= set(taps) <= {*LEVELS, *OPTIONAL_LEVELS}:
         raise ZooError(
-            f"darknet backbone taps must name {', '.join(LEVELS)} (and optionally P2); "
+            f"darknet backbone taps must name {', '.join(LEVELS)} (and optionally P1, P2); "
             f"got {sorted(taps)}"
         )
     return [level for level in (*OPTIONAL_LEVELS, *LEVELS) if level in taps]
@@ -37,8 +37,8 @@ def darknet(cfg: str, taps: dict, name: str = "darknet") -> keras.Model:
     """Build the layers of Darknet ``cfg`` text up to ``taps`` ``{"P3": n, "P4": n, "P5": n}``.
 
     ``taps`` are darknet layer numbers (0 is the first layer after ``[net]``) whose outputs
-    have strides 8, 16 and 32 (and 4 for an optional ``P2``). Returns a functional model with
-    outputs ``{"P3", "P4", "P5"}`` (and ``"P2"``).
+    have strides 8, 16 and 32 (and 2, 4 for optional ``P1``, ``P2``). Returns a functional
+    model with outputs ``{"P3", "P4", "P5"}`` (and ``"P1"``, ``"P2"``).
     """
     levels = _levels(taps)
     layers = [int(taps[level]) for level in levels]

@@ -30,8 +30,9 @@ from zoo.blocks.preprocessing import (
 )
 from zoo.blocks.upsample import BilinearUpsample
 
-VARIANTS = {"fcn32s": 32, "fcn16s": 16, "fcn8s": 8, "fcn4s": 4}
-FINE_LEVELS = {32: "P5", 16: "P4", 8: "P3", 4: "P2"}
+VARIANTS = {"fcn32s": 32, "fcn16s": 16, "fcn8s": 8, "fcn4s": 4, "fcn2s": 2}
+FINE_LEVELS = {32: "P5", 16: "P4", 8: "P3", 4: "P2", 2: "P1"}
+SKIPS = (("P4", "score_pool4"), ("P3", "score_pool3"), ("P2", "score_pool2"), ("P1", "score_pool1"))
 
 
 def _refine(feature, logits, channels: int, num_classes: int, dilations=(1, 1)):
@@ -57,8 +58,9 @@ class FCN(keras.Model):
 
     Args:
         num_classes: number of output classes (void is not a class).
-        variant: ``"fcn32s"``, ``"fcn16s"``, ``"fcn8s"`` or ``"fcn4s"`` (needs a backbone
-            with a stride-4 ``P2`` output, such as ``darknet`` with a ``P2`` tap).
+        variant: ``"fcn32s"``, ``"fcn16s"``, ``"fcn8s"``, ``"fcn4s"`` (needs a backbone
+            with a stride-4 ``P2`` output, such as ``darknet`` with a ``P2`` tap) or
+            ``"fcn2s"`` (also a stride-2 ``P1``).
         backbone: ``"litenet"`` (CPU default) or ``"vgg16"`` (the paper's).
         backbone_config: keyword arguments of the backbone builder.
         class_names: names of the classes, saved with the model.
@@ -107,8 +109,12 @@ class FCN(keras.Model):
         scaled = ResizeBy(input_scale, name="input_scale")(x) if input_scale != 1 else x
         x = PadToMultiple(32, name="pad")(scaled)
         feats = create_backbone(backbone, **backbone_config)(x)
-        if variant == "fcn4s" and "P2" not in feats:
-            raise ValueError(f"fcn4s needs a stride-4 'P2' output; backbone {backbone!r} has none")
+        finest = FINE_LEVELS[VARIANTS[variant]]
+        if finest not in feats:
+            raise ValueError(
+                f"{variant} needs a stride-{VARIANTS[variant]} {finest!r} output; "
+                f"backbone {backbone!r} has none"
+            )
 
         def score(feature, name, zero_init):
             if dropout:
@@ -122,7 +128,7 @@ class FCN(keras.Model):
 
         logits = score(feats["P5"], "score_fr", zero_init=False)
         stride = 32
-        for level, name in (("P4", "score_pool4"), ("P3", "score_pool3"), ("P2", "score_pool2")):
+        for level, name in SKIPS:
             if stride == VARIANTS[variant]:
                 break
             up = BilinearUpsample(2, name=f"upscore{stride // 2}_2x")(logits)

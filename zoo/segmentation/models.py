@@ -1,4 +1,5 @@
-"""Registered segmentation architectures: ``fcn32s``, ``fcn16s``, ``fcn8s``, ``fcn4s``.
+"""Registered segmentation architectures: ``fcn32s``, ``fcn16s``, ``fcn8s``, ``fcn4s``,
+``fcn2s``.
 
 Example:
     >>> import zoo
@@ -26,3 +27,4 @@ fcn32s = register_model("fcn32s", task="segmentation")(_builder("fcn32s"))
 fcn16s = register_model("fcn16s", task="segmentation")(_builder("fcn16s"))
 fcn8s = register_model("fcn8s", task="segmentation")(_builder("fcn8s"))
 fcn4s = register_model("fcn4s", task="segmentation")(_builder("fcn4s"))
+fcn2s = register_model("fcn2s", task="segmentation")(_builder("fcn2s"))
