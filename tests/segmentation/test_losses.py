@@ -1,5 +1,6 @@
 """The segmentation loss: cross-entropy as Keras computes it, plus a soft Jaccard term that
-equals 1 - mean IoU of the classes present, computed here independently in numpy."""
+equals 1 - mean IoU of the classes present, or the Lovász-softmax, both computed here
+independently in numpy (the Lovász one from the paper's algorithm, void pixels dropped)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,70 @@ def test_perfect_prediction_has_no_jaccard_loss_and_config_roundtrips():
     assert float(loss(labels, logits)) < 1e-6
     again = keras.losses.deserialize(keras.losses.serialize(loss))
     assert isinstance(again, SegmentationLoss) and again.jaccard_weight == 1.0
+
+
+def _numpy_lovasz(labels, logits, valid):
+    """Berman et al.'s Lovász-softmax over the classes present, void pixels removed first."""
+    probs = np.exp(logits - logits.max(-1, keepdims=True))
+    probs /= probs.sum(-1, keepdims=True)
+    labels, probs = labels[valid], probs[valid]
+    losses = []
+    for c in range(probs.shape[-1]):
+        fg = (labels == c).astype(np.float64)
+        if not fg.any():
+            continue
+        errors = np.abs(fg - probs[:, c])
+        order = np.argsort(-errors, kind="stable")
+        fg_sorted = fg[order]
+        jaccard = 1 - (fg.sum() - np.cumsum(fg_sorted)) / (fg.sum() + np.cumsum(1 - fg_sorted))
+        jaccard[1:] = jaccard[1:] - jaccard[:-1]
+        losses.append(errors[order] @ jaccard)
+    return np.mean(losses)
+
+
+def test_lovasz_term_matches_the_papers_algorithm_and_skips_void():
+    labels, logits = _batch(seed=3)
+    ce = float(SegmentationLoss(ignore_class=9)(labels, logits))
+    total = float(
+        SegmentationLoss(ignore_class=9, jaccard_weight=0.5, jaccard="lovasz")(labels, logits)
+    )
+    np.testing.assert_allclose(
+        total - ce, 0.5 * _numpy_lovasz(labels, logits, labels != 9), rtol=1e-5
+    )
+
+
+def test_lovasz_on_hard_predictions_is_one_minus_mean_iou():
+    labels, _ = _batch(void=0)
+    predicted = np.where(np.arange(labels.size).reshape(labels.shape) % 5 == 0, 1, labels)
+    logits = (np.eye(4)[predicted] * 60).astype("float32")  # softmax is 0/1
+    ce = float(SegmentationLoss()(labels, logits))
+    lovasz = float(SegmentationLoss(jaccard_weight=1.0, jaccard="lovasz")(labels, logits)) - ce
+    ious = [
+        ((labels == c) & (predicted == c)).sum() / ((labels == c) | (predicted == c)).sum()
+        for c in range(4)
+        if (labels == c).any()
+    ]
+    np.testing.assert_allclose(lovasz, 1 - np.mean(ious), atol=1e-5)
+
+
+def test_lovasz_gives_every_logit_a_finite_gradient_and_roundtrips():
+    labels, logits = _batch(seed=5)
+    loss = SegmentationLoss(ignore_class=9, jaccard_weight=1.0, jaccard="lovasz")
+    variable = keras.Variable(logits)
+    if keras.backend.backend() == "jax":
+        import jax
+
+        grad = jax.grad(lambda x: loss(labels, x))(logits)
+    else:
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            value = loss(labels, variable)
+        grad = tape.gradient(value, variable)
+    grad = keras.ops.convert_to_numpy(grad)
+    assert np.all(np.isfinite(grad)) and np.abs(grad[labels != 9]).sum() > 0
+    assert not np.any(grad[labels == 9])  # void pixels neither in the CE nor in the Lovász term
+    again = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert again.jaccard == "lovasz"
+    with pytest.raises(ValueError, match="jaccard must be one of"):
+        SegmentationLoss(jaccard="dice")

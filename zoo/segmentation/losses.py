@@ -1,15 +1,18 @@
-"""Segmentation losses: pixel cross-entropy, optionally plus a soft Jaccard (IoU) term.
+"""Segmentation losses: pixel cross-entropy, optionally plus a Jaccard (IoU) term.
 
 Cross-entropy is dominated by the large classes (road, sky, building); mean IoU weighs every
 class the same. The soft Jaccard term (Rahman & Wang, 2016; the smooth surrogate that the
 Lovász-softmax of Berman et al., 2018 refines) is ``1 - mean_c |P_c ∩ T_c| / |P_c ∪ T_c|`` over
 the classes present in the batch, with softmax probabilities for P: a thin class such as pole
-pulls on the gradient as much as road does. Void pixels (``ignore_class``, or a zero
-``sample_weight``) count in neither term.
+pulls on the gradient as much as road does. ``jaccard="lovasz"`` uses the Lovász-softmax
+instead (Berman, Rannen Triki & Blaschko, 2018): the tight convex extension of each class's
+Jaccard loss, computed from the pixels' errors sorted per class. Void pixels
+(``ignore_class``, or a zero ``sample_weight``) count in neither term.
 
 Both terms are those of the global batch under data parallel training
 (:mod:`zoo.training.replicas`): the cross-entropy is divided by the non-void pixels of the
-whole batch, the Jaccard term sums its intersections and unions over all replicas.
+whole batch, the soft Jaccard term sums its intersections and unions over all replicas; the
+Lovász term, which needs every pixel's error sorted, is each replica's own, averaged.
 
 Example:
     >>> loss = SegmentationLoss(ignore_class=11, jaccard_weight=1.0)
@@ -21,7 +24,14 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from zoo.training.replicas import differentiable_global_sum, global_mean, global_term
+from zoo.training.replicas import (
+    differentiable_global_sum,
+    global_mean,
+    global_term,
+    num_replicas,
+)
+
+JACCARD_KINDS = ("soft", "lovasz")
 
 
 def soft_jaccard_loss(labels, probs, valid, num_classes: int, eps: float = 1.0):
@@ -40,21 +50,58 @@ def soft_jaccard_loss(labels, probs, valid, num_classes: int, eps: float = 1.0):
     return 1.0 - ops.sum(iou * present) / ops.maximum(ops.sum(present), 1.0)
 
 
+def lovasz_softmax_loss(labels, probs, valid, num_classes: int):
+    """The Lovász-softmax loss (Berman et al., 2018), averaged over the classes present.
+
+    For each class the pixels' errors ``|[label == c] - p_c|`` are sorted in decreasing order
+    and weighted by the increments of the Jaccard loss along that order (the gradient of its
+    Lovász extension), so the loss equals ``1 - IoU`` on hard 0/1 predictions and is its
+    tightest convex surrogate between them. ``labels`` (N, H, W) int, ``probs`` (N, H, W, C)
+    softmax, ``valid`` (N, H, W) 0/1 float; invalid pixels count as error 0 and fall last.
+
+    Example:
+        >>> probs = ops.one_hot(ops.array([[[0, 1]]]), 2)  # a perfect prediction
+        >>> float(lovasz_softmax_loss(ops.array([[[0, 1]]]), probs, ops.ones((1, 1, 2)), 2))
+        0.0
+    """
+    valid = ops.reshape(valid, (-1, 1))
+    truth = ops.one_hot(ops.reshape(ops.cast(labels, "int32"), (-1,)), num_classes) * valid
+    probs = ops.reshape(probs, (-1, num_classes))
+    errors = ops.abs(truth - probs) * valid  # (P, C)
+    order = ops.argsort(-ops.stop_gradient(errors), axis=0)
+    errors_sorted = ops.take_along_axis(errors, order, axis=0)
+    truth_sorted = ops.take_along_axis(truth, order, axis=0)
+    valid_sorted = ops.take_along_axis(ops.broadcast_to(valid, ops.shape(truth)), order, axis=0)
+    true = ops.sum(truth, axis=0)  # (C,)
+    intersection = true - ops.cumsum(truth_sorted, axis=0)
+    union = true + ops.cumsum((1.0 - truth_sorted) * valid_sorted, axis=0)
+    jaccard = 1.0 - intersection / ops.maximum(union, 1.0)
+    increments = ops.concatenate([jaccard[:1], jaccard[1:] - jaccard[:-1]], axis=0)
+    per_class = ops.sum(errors_sorted * ops.stop_gradient(increments), axis=0)
+    present = ops.cast(true > 0, probs.dtype)
+    return ops.sum(per_class * present) / ops.maximum(ops.sum(present), 1.0)
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class SegmentationLoss(keras.losses.Loss):
     """Sparse cross-entropy from logits (as ``keras.losses.SparseCategoricalCrossentropy``,
-    ``sample_weight`` included) plus ``jaccard_weight`` times :func:`soft_jaccard_loss`."""
+    ``sample_weight`` included) plus ``jaccard_weight`` times :func:`soft_jaccard_loss`
+    (``jaccard="soft"``) or :func:`lovasz_softmax_loss` (``jaccard="lovasz"``)."""
 
     def __init__(
         self,
         ignore_class: int | None = None,
         jaccard_weight: float = 0.0,
+        jaccard: str = "soft",
         name: str = "segmentation_loss",
         **kwargs,
     ):
+        if jaccard not in JACCARD_KINDS:
+            raise ValueError(f"jaccard must be one of {JACCARD_KINDS}, got {jaccard!r}")
         super().__init__(name=name, **kwargs)
         self.ignore_class = ignore_class
         self.jaccard_weight = float(jaccard_weight)
+        self.jaccard = jaccard
         self.cross_entropy = keras.losses.SparseCategoricalCrossentropy(
             from_logits=True, ignore_class=ignore_class, reduction="sum"
         )
@@ -79,7 +126,11 @@ class SegmentationLoss(keras.losses.Loss):
             weight = ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(labels))
             valid = valid * ops.cast(weight > 0, "float32")
         probs = ops.softmax(logits, axis=-1)
-        jaccard = global_term(soft_jaccard_loss(labels, probs, valid, int(logits.shape[-1])))
+        if self.jaccard == "lovasz":
+            term = lovasz_softmax_loss(labels, probs, valid, int(logits.shape[-1]))
+            jaccard = term / num_replicas()  # each replica's own; their sum is the mean
+        else:
+            jaccard = global_term(soft_jaccard_loss(labels, probs, valid, int(logits.shape[-1])))
         return loss + self.jaccard_weight * ops.cast(jaccard, loss.dtype)
 
     def call(self, y_true, y_pred):  # pragma: no cover - __call__ does the work
@@ -90,4 +141,5 @@ class SegmentationLoss(keras.losses.Loss):
             "name": self.name,
             "ignore_class": self.ignore_class,
             "jaccard_weight": self.jaccard_weight,
+            "jaccard": self.jaccard,
         }

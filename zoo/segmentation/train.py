@@ -21,15 +21,22 @@ from zoo.writable import writable_dir
 
 
 def compile_segmentation(
-    model, optimizer, ignore_index: int | None, jit_compile="auto", jaccard_weight: float = 0.0
+    model,
+    optimizer,
+    ignore_index: int | None,
+    jit_compile="auto",
+    jaccard_weight: float = 0.0,
+    jaccard: str = "soft",
 ) -> None:
     """Compile with cross-entropy that ignores void (plus ``jaccard_weight`` x a soft-IoU
-    term, :mod:`zoo.segmentation.losses`), and a confusion-matrix mIoU metric."""
+    or Lovász term, :mod:`zoo.segmentation.losses`), and a confusion-matrix mIoU metric."""
     from zoo.segmentation.losses import SegmentationLoss
 
     model.compile(
         optimizer=optimizer,
-        loss=SegmentationLoss(ignore_class=ignore_index, jaccard_weight=jaccard_weight),
+        loss=SegmentationLoss(
+            ignore_class=ignore_index, jaccard_weight=jaccard_weight, jaccard=jaccard
+        ),
         metrics=[
             keras.metrics.MeanIoU(
                 model.num_classes, name="miou", ignore_class=ignore_index, sparse_y_pred=False
@@ -195,6 +202,7 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
                 train_ds.ignore_index,
                 jit_compile=jit,
                 jaccard_weight=float(train_cfg.get("jaccard_weight", 0.0)),
+                jaccard=str(train_cfg.get("jaccard", "soft")),
             )
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
