@@ -265,3 +265,30 @@ def test_freeze_keeps_the_backbone_while_the_head_learns(tmp_path, monkeypatch):
         np.testing.assert_array_equal(np.asarray(v.numpy()), before[v.path], err_msg=v.path)
     score = model.get_layer("score_fr").kernel
     assert np.abs(np.asarray(score.numpy()) - before[score.path]).max() > 0
+
+
+@pytest.mark.model
+def test_freeze_batchnorm_keeps_statistics_while_the_convolutions_learn(tmp_path, monkeypatch):
+    """``train.freeze_batchnorm``: the backbone's BatchNorm weights and statistics are the
+    initial ones after training, while its convolutions moved."""
+    from zoo.segmentation.train import train_segmentation
+
+    monkeypatch.setenv("ZOO_VERBOSE", "0")
+    make_camvid(tmp_path / "camvid", {"train": 4, "val": 2}, size=(64, 64))
+    config = _tiny_recipe(tmp_path, epochs=1)
+    config["train"]["freeze_batchnorm"] = ["litenet"]
+    config_model = dict(config["model"])
+    config_model.pop("architecture")
+    start = tiny_fcn("fcn8s", 11, **config_model)
+    before = {v.path: np.asarray(v.numpy()).copy() for v in start.weights}
+    model = train_segmentation(config, init_model=start).model
+    backbone = model.get_layer("litenet")
+    norms = [
+        x for x in backbone._flatten_layers() if isinstance(x, keras.layers.BatchNormalization)
+    ]
+    convs = [x for x in backbone._flatten_layers() if isinstance(x, keras.layers.Conv2D)]
+    assert norms and convs
+    for v in (w for layer in norms for w in layer.weights):
+        np.testing.assert_array_equal(np.asarray(v.numpy()), before[v.path], err_msg=v.path)
+    moved = [np.abs(np.asarray(c.kernel.numpy()) - before[c.kernel.path]).max() for c in convs]
+    assert max(moved) > 0

@@ -20,6 +20,22 @@ from zoo.training.schedule import make_optimizer
 from zoo.writable import writable_dir
 
 
+def frozen_batchnorm(layer) -> int:
+    """Put every BatchNormalization inside ``layer`` in inference mode, its scale and offset
+    fixed (``trainable = False``); returns how many. The other weights stay trainable.
+
+    Example:
+        >>> frozen_batchnorm(model.get_layer("darknet"))  # doctest: +SKIP
+        52
+    """
+    count = 0
+    for sub in layer._flatten_layers(include_self=True):
+        if isinstance(sub, keras.layers.BatchNormalization):
+            sub.trainable = False
+            count += 1
+    return count
+
+
 def compile_segmentation(
     model,
     optimizer,
@@ -194,6 +210,12 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
                 # e.g. freeze = ["darknet"]: pretrained features kept as they are (BatchNorm
                 # in inference mode) while the layers after them learn
                 model.get_layer(name).trainable = False
+            for name in train_cfg.get("freeze_batchnorm", ()):
+                # e.g. freeze_batchnorm = ["darknet"]: the convolutions learn while every
+                # BatchNorm keeps its pretrained statistics and scale (inference mode), as
+                # detectors fine-tune with small batches; batch statistics of 8 crops do not
+                # replace those of the pretraining data
+                frozen_batchnorm(model.get_layer(name))
             optimizer = make_optimizer(train_cfg, len(train), epochs)
             jit = train_cfg.get("jit_compile", "auto")
             compile_segmentation(
