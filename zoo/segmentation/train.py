@@ -25,15 +25,13 @@ def frozen_batchnorm(layer) -> int:
     fixed (``trainable = False``); returns how many. The other weights stay trainable.
 
     Example:
-        >>> frozen_batchnorm(model.get_layer("darknet"))  # doctest: +SKIP
-        52
+        >>> frozen_batchnorm(zoo.load("fcn8s-camvid").get_layer("darknet"))  # doctest: +SKIP
+        82
     """
-    count = 0
-    for sub in layer._flatten_layers(include_self=True):
-        if isinstance(sub, keras.layers.BatchNormalization):
-            sub.trainable = False
-            count += 1
-    return count
+    if isinstance(layer, keras.layers.BatchNormalization):
+        layer.trainable = False
+        return 1
+    return sum(frozen_batchnorm(sub) for sub in getattr(layer, "layers", ()))
 
 
 def compile_segmentation(
