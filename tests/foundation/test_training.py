@@ -292,3 +292,19 @@ def test_freeze_batchnorm_keeps_statistics_while_the_convolutions_learn(tmp_path
         np.testing.assert_array_equal(np.asarray(v.numpy()), before[v.path], err_msg=v.path)
     moved = [np.abs(np.asarray(c.kernel.numpy()) - before[c.kernel.path]).max() for c in convs]
     assert max(moved) > 0
+
+
+@pytest.mark.model
+def test_bad_loss_kind_and_unknown_frozen_layer_are_named(tmp_path, monkeypatch):
+    from zoo.segmentation.train import train_segmentation
+
+    monkeypatch.setenv("ZOO_VERBOSE", "0")
+    make_camvid(tmp_path / "camvid", {"train": 2, "val": 1}, size=(64, 64))
+    config = _tiny_recipe(tmp_path, epochs=1)
+    config["train"]["jaccard"] = "dice"
+    with pytest.raises(ZooError, match=r"train\.jaccard = 'dice': choose one of soft, lovasz"):
+        train_segmentation(config)
+    config = _tiny_recipe(tmp_path, epochs=1)
+    config["train"]["freeze_batchnorm"] = ["resnet"]
+    with pytest.raises(ZooError, match=r"train\.freeze_batchnorm: the model has no layer 'resnet'"):
+        train_segmentation(config)

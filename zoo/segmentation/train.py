@@ -20,6 +20,16 @@ from zoo.training.schedule import make_optimizer
 from zoo.writable import writable_dir
 
 
+def named_layer(model, name: str, key: str):
+    """``model.get_layer(name)``, or a :class:`ZooError` naming the recipe ``key`` and the
+    model's top-level layers that contain weights."""
+    try:
+        return model.get_layer(name)
+    except ValueError:
+        names = ", ".join(layer.name for layer in model.layers if layer.weights)
+        raise ZooError(f"{key}: the model has no layer {name!r} (layers: {names})") from None
+
+
 def frozen_batchnorm(layer) -> int:
     """Put every BatchNormalization inside ``layer`` in inference mode, its scale and offset
     fixed (``trainable = False``); returns how many. The other weights stay trainable.
@@ -159,6 +169,12 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
     run = current_run()
     keras.utils.set_random_seed(int(config.get("seed", 0)))
     train_cfg = config["train"]
+    from zoo.segmentation.losses import JACCARD_KINDS
+
+    if train_cfg.get("jaccard", "soft") not in JACCARD_KINDS:
+        raise ZooError(
+            f"train.jaccard = {train_cfg['jaccard']!r}: choose one of {', '.join(JACCARD_KINDS)}"
+        )
     if train_cfg.get("mixed_precision"):
         keras.mixed_precision.set_global_policy("mixed_float16")
     run_dir = Path(train_cfg.get("out_dir", f"runs/{config.get('name', 'segmentation')}"))
@@ -207,13 +223,13 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
             for name in train_cfg.get("freeze", ()):
                 # e.g. freeze = ["darknet"]: pretrained features kept as they are (BatchNorm
                 # in inference mode) while the layers after them learn
-                model.get_layer(name).trainable = False
+                named_layer(model, name, "train.freeze").trainable = False
             for name in train_cfg.get("freeze_batchnorm", ()):
                 # e.g. freeze_batchnorm = ["darknet"]: the convolutions learn while every
                 # BatchNorm keeps its pretrained statistics and scale (inference mode), as
                 # detectors fine-tune with small batches; batch statistics of 8 crops do not
                 # replace those of the pretraining data
-                frozen_batchnorm(model.get_layer(name))
+                frozen_batchnorm(named_layer(model, name, "train.freeze_batchnorm"))
             optimizer = make_optimizer(train_cfg, len(train), epochs)
             jit = train_cfg.get("jit_compile", "auto")
             compile_segmentation(
