@@ -243,21 +243,27 @@ def test_fresh_model_is_built_from_the_recipe(tmp_path):
     assert model.backbone_config == TINY_BACKBONE
 
 
-@pytest.mark.model
-def test_freeze_keeps_the_backbone_while_the_head_learns(tmp_path, monkeypatch):
-    """``train.freeze``: the named layers' weights (BatchNorm statistics included) are the
-    initial ones after training, while the score layers moved."""
+def _train_one_epoch_with(tmp_path, monkeypatch, key: str):
+    """One epoch of the tiny recipe with ``train.<key> = ["litenet"]``; returns the trained
+    model and its weights before training, by variable path."""
     from zoo.segmentation.train import train_segmentation
 
     monkeypatch.setenv("ZOO_VERBOSE", "0")
     make_camvid(tmp_path / "camvid", {"train": 4, "val": 2}, size=(64, 64))
     config = _tiny_recipe(tmp_path, epochs=1)
-    config["train"]["freeze"] = ["litenet"]
+    config["train"][key] = ["litenet"]
     config_model = dict(config["model"])
     config_model.pop("architecture")
     start = tiny_fcn("fcn8s", 11, **config_model)
     before = {v.path: np.asarray(v.numpy()).copy() for v in start.weights}
-    model = train_segmentation(config, init_model=start).model
+    return train_segmentation(config, init_model=start).model, before
+
+
+@pytest.mark.model
+def test_freeze_keeps_the_backbone_while_the_head_learns(tmp_path, monkeypatch):
+    """``train.freeze``: the named layers' weights (BatchNorm statistics included) are the
+    initial ones after training, while the score layers moved."""
+    model, before = _train_one_epoch_with(tmp_path, monkeypatch, "freeze")
     assert not model.get_layer("litenet").trainable
     frozen = [v for v in model.get_layer("litenet").weights]
     assert frozen
@@ -271,17 +277,7 @@ def test_freeze_keeps_the_backbone_while_the_head_learns(tmp_path, monkeypatch):
 def test_freeze_batchnorm_keeps_statistics_while_the_convolutions_learn(tmp_path, monkeypatch):
     """``train.freeze_batchnorm``: the backbone's BatchNorm weights and statistics are the
     initial ones after training, while its convolutions moved."""
-    from zoo.segmentation.train import train_segmentation
-
-    monkeypatch.setenv("ZOO_VERBOSE", "0")
-    make_camvid(tmp_path / "camvid", {"train": 4, "val": 2}, size=(64, 64))
-    config = _tiny_recipe(tmp_path, epochs=1)
-    config["train"]["freeze_batchnorm"] = ["litenet"]
-    config_model = dict(config["model"])
-    config_model.pop("architecture")
-    start = tiny_fcn("fcn8s", 11, **config_model)
-    before = {v.path: np.asarray(v.numpy()).copy() for v in start.weights}
-    model = train_segmentation(config, init_model=start).model
+    model, before = _train_one_epoch_with(tmp_path, monkeypatch, "freeze_batchnorm")
     backbone = model.get_layer("litenet")
     norms = [
         x for x in backbone._flatten_layers() if isinstance(x, keras.layers.BatchNormalization)
