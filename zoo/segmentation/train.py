@@ -112,6 +112,7 @@ def build_loaders(config: dict):
         drop_remainder=True,
         seed=int(config.get("seed", 0)),
         workers=int(data.get("workers", 1)),
+        copy_paste=copy_paste_from(data.get("copy_paste"), train_ds.class_names),
     )
     val = SegmentationLoader(
         val_ds,
@@ -119,6 +120,39 @@ def build_loaders(config: dict):
         cache=bool(data.get("cache", True)),
     )
     return train_ds, train, val
+
+
+def copy_paste_from(spec: dict | None, class_names: list[str]):
+    """The :class:`CopyPaste` of a recipe's ``data.copy_paste`` table (``classes`` by name,
+    and optionally ``prob``, ``max_shift``, ``flip_prob``), or ``None``.
+
+    Example:
+        >>> copy_paste_from({"classes": ["pole"], "prob": 0.5}, ["Sky", "Pole"]).classes
+        (1,)
+    """
+    from zoo.segmentation.data.copy_paste import CopyPaste
+
+    if not spec:
+        return None
+    spec = dict(spec)
+    names = spec.pop("classes", None)
+    if not names:
+        raise ZooError('data.copy_paste needs classes, e.g. classes = ["pole"]')
+    lower = [c.lower() for c in class_names]  # "pole" names CamVid's "Pole"
+    unknown = [n for n in names if str(n).lower() not in lower]
+    if unknown:
+        raise ZooError(
+            f"data.copy_paste.classes: no class {', '.join(map(repr, unknown))} "
+            f"(classes: {', '.join(class_names)})"
+        )
+    allowed = {"prob", "max_shift", "flip_prob"}
+    if set(spec) - allowed:
+        raise ZooError(
+            f"data.copy_paste: unknown key {', '.join(sorted(set(spec) - allowed))} "
+            f"(keys: classes, {', '.join(sorted(allowed))})"
+        )
+    classes = tuple(lower.index(str(n).lower()) for n in names)
+    return CopyPaste(classes=classes, **{key: float(value) for key, value in spec.items()})
 
 
 def resolve_darknet_backbone(model_cfg: dict) -> tuple[str, Path | None] | None:

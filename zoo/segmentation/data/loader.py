@@ -26,6 +26,7 @@ import numpy as np
 from zoo.data.batches import EpochBatches
 from zoo.errors import DataError
 from zoo.segmentation.data.augment import IMAGENET_MEAN_RGB, SegmentationAugment, center_crop
+from zoo.segmentation.data.copy_paste import CopyPaste
 from zoo.segmentation.data.io import read_image, read_mask, void_out_of_range
 from zoo.segmentation.data.readers import SegmentationDataset
 
@@ -48,6 +49,8 @@ class SegmentationLoader(EpochBatches):
         pad_to_multiple: round each batch's height and width up to a multiple of this.
         drop_remainder: drop the last, smaller batch.
         seed: seed of shuffling and augmentation (batches are reproducible per epoch and index).
+        copy_paste: a :class:`CopyPaste` applied before ``augment`` (training only), its donors
+            drawn from this dataset.
         workers, use_multiprocessing, max_queue_size: passed to ``keras.utils.PyDataset``.
 
     Example:
@@ -70,6 +73,7 @@ class SegmentationLoader(EpochBatches):
         workers: int = 1,
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
+        copy_paste: CopyPaste | None = None,
     ) -> None:
         if len(dataset) == 0:
             raise DataError(f"{dataset.source or 'dataset'}: no image/mask pairs")
@@ -90,6 +94,7 @@ class SegmentationLoader(EpochBatches):
         if augment is True:
             augment = SegmentationAugment(self.crop_size, self.ignore_index, fill=self.fill)
         self.augment = augment or None
+        self.copy_paste = copy_paste
         self.pad_to_multiple = pad_to_multiple
         self.class_weights = self._resolve_weights(class_weights)
 
@@ -124,6 +129,8 @@ class SegmentationLoader(EpochBatches):
     def _prepare(self, i: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         image, mask = self.load(i)
         mask = mask.astype(np.int32, copy=False)
+        if self.copy_paste is not None:
+            image, mask = self.copy_paste(image, mask, self._random_pair, rng)
         if self.augment is not None:
             image, mask = self.augment(image, mask, rng)
             if self.crop_size is not None and mask.shape != self.crop_size:
@@ -131,6 +138,9 @@ class SegmentationLoader(EpochBatches):
         elif self.crop_size is not None:
             image, mask = center_crop(image, mask, self.crop_size, self.ignore_index, self.fill)
         return image, mask
+
+    def _random_pair(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        return self.load(int(rng.integers(len(self.dataset))))
 
     def _collate(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
         h = max(m.shape[0] for _, m in pairs)
