@@ -1,11 +1,41 @@
 #!/usr/bin/env bash
-# The test command of the README: lint, the whole suite under TensorFlow, the model tests
-# again under JAX, then the distributed tests once (they start their own backends in
-# subprocesses). Extra pytest arguments pass through to the first two, e.g. `-k fcn`; a `-m`
-# given there replaces the "not distributed" default.
+# The test command of the README: lint, then two lanes side by side (one per core):
+#   lane 1: the whole suite under TensorFlow;
+#   lane 2: the model tests again under JAX, then the distributed tests (they start their own
+#           backends in subprocesses).
+# Much of a test is single-threaded (imports, tracing, compiling, subprocesses), so the lanes
+# share two cores better than one after the other. Lane 2 has its own pytest temp folder and
+# ZOO_CACHE; its output is printed when lane 1 ends. Extra pytest arguments pass through to
+# the TensorFlow and JAX runs, e.g. `-k fcn`; a `-m` given there replaces the default marker.
+# ZOO_TEST_LANES=1 runs the lanes one after the other.
 set -euo pipefail
 ruff check zoo tests apps tools
 ruff format --check zoo tests apps tools
-KERAS_BACKEND=tensorflow python3 -m pytest -q --durations=25 -m "not distributed" "$@"
-KERAS_BACKEND=jax python3 -m pytest -q --durations=15 -m "model and not distributed" "$@"
-python3 -m pytest -q --durations=10 -m distributed tests/distributed
+
+lane2_dir="$(mktemp -d "${TMPDIR:-/tmp}/zoo-lane2.XXXXXX")"
+trap 'rm -rf "$lane2_dir"' EXIT
+
+lane2() {
+  KERAS_BACKEND=jax ZOO_CACHE="$lane2_dir/cache" python3 -m pytest -q -p no:cacheprovider \
+    --basetemp="$lane2_dir/jax" --durations=15 -m "model and not distributed" "$@" &&
+    python3 -m pytest -q -p no:cacheprovider --basetemp="$lane2_dir/distributed" \
+      --durations=10 -m distributed tests/distributed
+}
+
+if [ "${ZOO_TEST_LANES:-2}" = 1 ]; then
+  KERAS_BACKEND=tensorflow python3 -m pytest -q --durations=25 -m "not distributed" "$@"
+  lane2 "$@"
+  exit 0
+fi
+
+lane2 "$@" >"$lane2_dir/log" 2>&1 &
+lane2_pid=$!
+status=0
+KERAS_BACKEND=tensorflow python3 -m pytest -q --durations=25 -m "not distributed" "$@" || status=$?
+wait "$lane2_pid" || status2=$?
+echo "---- lane 2: model tests under JAX, then the distributed tests ----"
+cat "$lane2_dir/log"
+if [ "$status" != 0 ] || [ "${status2:-0}" != 0 ]; then
+  echo "tools/test.sh: TensorFlow lane exit $status, JAX + distributed lane exit ${status2:-0}"
+  exit 1
+fi
