@@ -49,8 +49,8 @@ class SegmentationLoader(EpochBatches):
         pad_to_multiple: round each batch's height and width up to a multiple of this.
         drop_remainder: drop the last, smaller batch.
         seed: seed of shuffling and augmentation (batches are reproducible per epoch and index).
-        copy_paste: a :class:`CopyPaste` applied before ``augment`` (training only), its donors
-            drawn from this dataset.
+        copy_paste: a :class:`CopyPaste` applied before ``augment``, its donors drawn from
+            this dataset (for a training loader).
         workers, use_multiprocessing, max_queue_size: passed to ``keras.utils.PyDataset``.
 
     Example:
