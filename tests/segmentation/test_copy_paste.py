@@ -103,6 +103,7 @@ def test_recipe_table_names_classes_and_fails_in_one_line():
     paste = copy_paste_from({"classes": ["pole", "Road"], "prob": 0.25}, names)
     assert paste.classes == (2, 3) and paste.prob == 0.25
     assert copy_paste_from(None, names) is None
+    assert copy_paste_from({"classes": "pole"}, names).classes == (2,)
     with pytest.raises(ZooError, match=r"no class 'lamp' \(classes: Sky, Building, Pole, Road\)"):
         copy_paste_from({"classes": ["lamp"]}, names)
     with pytest.raises(ZooError, match="unknown key probability"):

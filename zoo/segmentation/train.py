@@ -136,6 +136,7 @@ def copy_paste_from(spec: dict | None, class_names: list[str]):
         return None
     spec = dict(spec)
     names = spec.pop("classes", None)
+    names = [names] if isinstance(names, str) else names
     if not names:
         raise ZooError('data.copy_paste needs classes, e.g. classes = ["pole"]')
     lower = [c.lower() for c in class_names]  # "pole" names CamVid's "Pole"
