@@ -13,13 +13,22 @@ ruff check zoo tests apps tools
 ruff format --check zoo tests apps tools
 
 lane2_dir="$(mktemp -d "${TMPDIR:-/tmp}/zoo-lane2.XXXXXX")"
-trap 'rm -rf "$lane2_dir"' EXIT
+lane2_pid=""
+# on any exit (Ctrl-C included) stop lane 2, its own process group, and remove its folder
+cleanup() {
+  if [ -n "$lane2_pid" ]; then kill -- "-$lane2_pid" 2>/dev/null || true; fi
+  rm -rf "$lane2_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 lane2() {
+  # exit 5 is "no test selected": a `-k` that picks no model test is not a failure
   KERAS_BACKEND=jax ZOO_CACHE="$lane2_dir/cache" python3 -m pytest -q -p no:cacheprovider \
-    --basetemp="$lane2_dir/jax" --durations=15 -m "model and not distributed" "$@" &&
-    python3 -m pytest -q -p no:cacheprovider --basetemp="$lane2_dir/distributed" \
-      --durations=10 -m distributed tests/distributed
+    --basetemp="$lane2_dir/jax" --durations=15 -m "model and not distributed" "$@" ||
+    [ $? = 5 ] || return 1
+  python3 -m pytest -q -p no:cacheprovider --basetemp="$lane2_dir/distributed" \
+    --durations=10 -m distributed tests/distributed
 }
 
 if [ "${ZOO_TEST_LANES:-2}" = 1 ]; then
@@ -28,11 +37,14 @@ if [ "${ZOO_TEST_LANES:-2}" = 1 ]; then
   exit 0
 fi
 
+set -m # lane 2 in a process group of its own, so that cleanup can stop all of it
 lane2 "$@" >"$lane2_dir/log" 2>&1 &
 lane2_pid=$!
+set +m
 status=0
 KERAS_BACKEND=tensorflow python3 -m pytest -q --durations=25 -m "not distributed" "$@" || status=$?
 wait "$lane2_pid" || status2=$?
+lane2_pid=""
 echo "---- lane 2: model tests under JAX, then the distributed tests ----"
 cat "$lane2_dir/log"
 if [ "$status" != 0 ] || [ "${status2:-0}" != 0 ]; then
