@@ -138,3 +138,67 @@ def test_lovasz_gives_every_logit_a_finite_gradient_and_roundtrips():
     assert again.jaccard == "lovasz"
     with pytest.raises(ValueError, match="jaccard must be one of"):
         SegmentationLoss(jaccard="dice")
+
+
+def _numpy_ohem(labels, logits, weights, thresh, min_kept, void=9):
+    """Online hard example mining as the module's docstring states it, in numpy."""
+    log_probs = logits - logits.max(-1, keepdims=True)
+    log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
+    valid = labels != void
+    true = np.take_along_axis(log_probs, np.where(valid, labels, 0)[..., None], -1)[..., 0]
+    prob = np.exp(true)
+    lowest = np.sort(prob[valid])
+    kth = lowest[min(min_kept, lowest.size) - 1]
+    kept = valid & ((prob < thresh) | (prob <= kth))
+    return (-true * weights * kept).sum() / kept.sum(), int(kept.sum())
+
+
+@pytest.mark.parametrize(
+    ("thresh", "min_kept"),
+    [(0.7, 1), (0.7, 30), (0.05, 20), (0.05, 1), (1.0, 1), (0.7, 10_000)],
+)
+def test_ohem_keeps_the_hard_pixels_as_numpy_does(thresh, min_kept):
+    labels, logits = _batch(seed=3)
+    weights = np.random.default_rng(1).uniform(0.5, 2.0, labels.shape).astype("float32")
+    weights[labels == 9] = 0.0
+    loss = SegmentationLoss(ignore_class=9, ohem_thresh=thresh, ohem_min_kept=min_kept)
+    expected, kept = _numpy_ohem(labels, logits, weights, thresh, min_kept)
+    assert 0 < kept <= (labels != 9).sum()
+    np.testing.assert_allclose(
+        float(loss(labels, logits, sample_weight=weights)), expected, rtol=1e-5
+    )
+
+
+def test_ohem_changes_the_loss_and_keeps_everything_when_asked():
+    labels, logits = _batch(seed=4)
+    plain = float(SegmentationLoss(ignore_class=9)(labels, logits))
+    everything = SegmentationLoss(ignore_class=9, ohem_thresh=1.0, ohem_min_kept=10_000)
+    np.testing.assert_allclose(float(everything(labels, logits)), plain, rtol=1e-6)
+    hard = float(SegmentationLoss(ignore_class=9, ohem_thresh=0.3, ohem_min_kept=5)(labels, logits))
+    assert hard > plain  # the easy pixels no longer dilute the mean
+
+
+def test_ohem_gradient_skips_easy_and_void_pixels_and_roundtrips():
+    labels, logits = _batch(seed=6)
+    logits[1, 0, 0] = np.eye(4)[labels[1, 0, 0]] * 30  # one certain, easy pixel
+    loss = SegmentationLoss(ignore_class=9, jaccard_weight=0.0, ohem_thresh=0.5, ohem_min_kept=3)
+    if keras.backend.backend() == "jax":
+        import jax
+
+        grad = jax.grad(lambda x: loss(labels, x))(logits)
+    else:
+        import tensorflow as tf
+
+        variable = keras.Variable(logits)
+        with tf.GradientTape() as tape:
+            value = loss(labels, variable)
+        grad = tape.gradient(value, variable)
+    grad = keras.ops.convert_to_numpy(grad)
+    assert np.all(np.isfinite(grad)) and np.abs(grad).sum() > 0
+    assert not np.any(grad[labels == 9]) and not np.any(grad[1, 0, 0])
+    again = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert (again.ohem_thresh, again.ohem_min_kept) == (0.5, 3)
+    with pytest.raises(ValueError, match="ohem_thresh"):
+        SegmentationLoss(ohem_thresh=0.0)
+    with pytest.raises(ValueError, match="ohem_min_kept"):
+        SegmentationLoss(ohem_thresh=0.7, ohem_min_kept=0)

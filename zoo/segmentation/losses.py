@@ -9,6 +9,12 @@ instead (Berman, Rannen Triki & Blaschko, 2018): the tight convex extension of e
 Jaccard loss, computed from the pixels' errors sorted per class. Void pixels
 (``ignore_class``, or a zero ``sample_weight``) count in neither term.
 
+``ohem_thresh`` turns on online hard example mining for the cross-entropy (Shrivastava et al.,
+2016, as Cityscapes recipes use it for poles and signs): only the pixels whose probability for
+their true class is below the threshold count, and at least the ``ohem_min_kept`` hardest
+(lowest probability) whenever fewer are below it; the term is averaged over the pixels kept.
+Easy road and sky pixels then stop diluting the gradient of the few thin-object ones.
+
 Both terms are those of the global batch under data parallel training
 (:mod:`zoo.training.replicas`): the cross-entropy is divided by the non-void pixels of the
 whole batch, the soft Jaccard term sums its intersections and unions over all replicas; the
@@ -93,38 +99,52 @@ class SegmentationLoss(keras.losses.Loss):
         ignore_class: int | None = None,
         jaccard_weight: float = 0.0,
         jaccard: str = "soft",
+        ohem_thresh: float | None = None,
+        ohem_min_kept: int = 100_000,
         name: str = "segmentation_loss",
         **kwargs,
     ):
         if jaccard not in JACCARD_KINDS:
             raise ValueError(f"jaccard must be one of {JACCARD_KINDS}, got {jaccard!r}")
+        if ohem_thresh is not None and not 0.0 < float(ohem_thresh) <= 1.0:
+            raise ValueError(f"ohem_thresh must be in (0, 1], got {ohem_thresh!r}")
+        if int(ohem_min_kept) < 1:
+            raise ValueError(f"ohem_min_kept must be at least 1, got {ohem_min_kept!r}")
         super().__init__(name=name, **kwargs)
         self.ignore_class = ignore_class
         self.jaccard_weight = float(jaccard_weight)
         self.jaccard = jaccard
+        self.ohem_thresh = None if ohem_thresh is None else float(ohem_thresh)
+        self.ohem_min_kept = int(ohem_min_kept)
         self.cross_entropy = keras.losses.SparseCategoricalCrossentropy(
             from_logits=True, ignore_class=ignore_class, reduction="sum"
         )
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        # Keras' mean: the weighted sum over the non-void pixels' count (not the weights' sum)
-        total = self.cross_entropy(y_true, y_pred, sample_weight=sample_weight)
-        if self.ignore_class is None:
-            count = ops.cast(ops.size(y_true), "float32")
-        else:
-            count = ops.sum(ops.cast(ops.not_equal(y_true, self.ignore_class), "float32"))
-        loss = global_mean(total, count)
-        if not self.jaccard_weight:
-            return loss
+        if self.ohem_thresh is None:
+            # Keras' mean: the weighted sum over the non-void pixels' count (not the weights')
+            total = self.cross_entropy(y_true, y_pred, sample_weight=sample_weight)
+            if self.ignore_class is None:
+                count = ops.cast(ops.size(y_true), "float32")
+            else:
+                count = ops.sum(ops.cast(ops.not_equal(y_true, self.ignore_class), "float32"))
+            loss = global_mean(total, count)
+            if not self.jaccard_weight:
+                return loss
         logits = ops.cast(y_pred, "float32")
         labels = ops.cast(ops.reshape(y_true, ops.shape(logits)[:-1]), "int32")
         valid = ops.ones_like(labels, dtype="float32")
         if self.ignore_class is not None:
             valid = valid * ops.cast(ops.not_equal(labels, self.ignore_class), "float32")
             labels = ops.where(ops.equal(labels, self.ignore_class), 0, labels)
+        weight = None
         if sample_weight is not None:
             weight = ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(labels))
             valid = valid * ops.cast(weight > 0, "float32")
+        if self.ohem_thresh is not None:
+            loss = self._ohem_cross_entropy(labels, logits, valid, weight)
+            if not self.jaccard_weight:
+                return loss
         probs = ops.softmax(logits, axis=-1)
         if self.jaccard == "lovasz":
             term = lovasz_softmax_loss(labels, probs, valid, int(logits.shape[-1]))
@@ -132,6 +152,23 @@ class SegmentationLoss(keras.losses.Loss):
         else:
             jaccard = global_term(soft_jaccard_loss(labels, probs, valid, int(logits.shape[-1])))
         return loss + self.jaccard_weight * ops.cast(jaccard, loss.dtype)
+
+    def _ohem_cross_entropy(self, labels, logits, valid, weight):
+        """The cross-entropy of the hard pixels (see the module's docstring), weighted by
+        ``weight`` and averaged over the pixels kept (of the global batch)."""
+        log_probs = ops.log_softmax(logits, axis=-1)
+        true_log_prob = ops.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]
+        prob = ops.stop_gradient(ops.exp(true_log_prob))
+        # void sorts last; the padding keeps top_k's k static and below the pixel count
+        flat = ops.reshape(ops.where(valid > 0, prob, 2.0), (-1,))
+        flat = ops.concatenate([flat, ops.full((self.ohem_min_kept,), 2.0, flat.dtype)])
+        kth_lowest = -ops.top_k(-flat, self.ohem_min_kept, sorted=True)[0][-1]
+        hard = ops.logical_or(prob < self.ohem_thresh, prob <= kth_lowest)
+        kept = valid * ops.cast(hard, "float32")
+        pixel = -true_log_prob * kept
+        if weight is not None:
+            pixel = pixel * weight
+        return global_mean(ops.sum(pixel), ops.sum(kept))
 
     def call(self, y_true, y_pred):  # pragma: no cover - __call__ does the work
         return self.cross_entropy.call(y_true, y_pred)
@@ -142,4 +179,6 @@ class SegmentationLoss(keras.losses.Loss):
             "ignore_class": self.ignore_class,
             "jaccard_weight": self.jaccard_weight,
             "jaccard": self.jaccard,
+            "ohem_thresh": self.ohem_thresh,
+            "ohem_min_kept": self.ohem_min_kept,
         }

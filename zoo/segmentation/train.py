@@ -51,15 +51,22 @@ def compile_segmentation(
     jit_compile="auto",
     jaccard_weight: float = 0.0,
     jaccard: str = "soft",
+    ohem_thresh: float | None = None,
+    ohem_min_kept: int = 100_000,
 ) -> None:
     """Compile with cross-entropy that ignores void (plus ``jaccard_weight`` x a soft-IoU
-    or Lovász term, :mod:`zoo.segmentation.losses`), and a confusion-matrix mIoU metric."""
+    or Lovász term; hard pixels only with ``ohem_thresh``: :mod:`zoo.segmentation.losses`),
+    and a confusion-matrix mIoU metric."""
     from zoo.segmentation.losses import SegmentationLoss
 
     model.compile(
         optimizer=optimizer,
         loss=SegmentationLoss(
-            ignore_class=ignore_index, jaccard_weight=jaccard_weight, jaccard=jaccard
+            ignore_class=ignore_index,
+            jaccard_weight=jaccard_weight,
+            jaccard=jaccard,
+            ohem_thresh=ohem_thresh,
+            ohem_min_kept=ohem_min_kept,
         ),
         metrics=[
             keras.metrics.MeanIoU(
@@ -274,6 +281,8 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
                 jit_compile=jit,
                 jaccard_weight=float(train_cfg.get("jaccard_weight", 0.0)),
                 jaccard=str(train_cfg.get("jaccard", "soft")),
+                ohem_thresh=train_cfg.get("ohem_thresh"),
+                ohem_min_kept=int(train_cfg.get("ohem_min_kept", 100_000)),
             )
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
