@@ -300,6 +300,14 @@ def test_bad_loss_kind_and_unknown_frozen_layer_are_named(tmp_path, monkeypatch)
     config["train"]["jaccard"] = "dice"
     with pytest.raises(ZooError, match=r"train\.jaccard = 'dice': choose one of soft, lovasz"):
         train_segmentation(config)
+    for key, value, message in [
+        ("ohem_thresh", 70, r"train\.ohem_thresh = 70: a probability in \(0, 1\]"),
+        ("ohem_min_kept", 0, r"train\.ohem_min_kept = 0: a pixel count of at least 1"),
+    ]:
+        config = _tiny_recipe(tmp_path, epochs=1)
+        config["train"][key] = value
+        with pytest.raises(ZooError, match=message):
+            train_segmentation(config)
     config = _tiny_recipe(tmp_path, epochs=1)
     config["train"]["freeze_batchnorm"] = ["resnet"]
     with pytest.raises(ZooError, match=r"train\.freeze_batchnorm: the model has no layer 'resnet'"):

@@ -12,7 +12,8 @@ Jaccard loss, computed from the pixels' errors sorted per class. Void pixels
 ``ohem_thresh`` turns on online hard example mining for the cross-entropy (Shrivastava et al.,
 2016, as Cityscapes recipes use it for poles and signs): only the pixels whose probability for
 their true class is below the threshold count, and at least the ``ohem_min_kept`` hardest
-(lowest probability) whenever fewer are below it; the term is averaged over the pixels kept.
+(lowest probability) of each replica's batch whenever fewer are below it; the term is averaged
+over the pixels kept (of the global batch).
 Easy road and sky pixels then stop diluting the gradient of the few thin-object ones.
 
 Both terms are those of the global batch under data parallel training
@@ -92,7 +93,8 @@ def lovasz_softmax_loss(labels, probs, valid, num_classes: int):
 class SegmentationLoss(keras.losses.Loss):
     """Sparse cross-entropy from logits (as ``keras.losses.SparseCategoricalCrossentropy``,
     ``sample_weight`` included) plus ``jaccard_weight`` times :func:`soft_jaccard_loss`
-    (``jaccard="soft"``) or :func:`lovasz_softmax_loss` (``jaccard="lovasz"``)."""
+    (``jaccard="soft"``) or :func:`lovasz_softmax_loss` (``jaccard="lovasz"``); with
+    ``ohem_thresh`` the cross-entropy of the hard pixels only (the module's docstring)."""
 
     def __init__(
         self,

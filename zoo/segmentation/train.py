@@ -217,6 +217,12 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
         raise ZooError(
             f"train.jaccard = {train_cfg['jaccard']!r}: choose one of {', '.join(JACCARD_KINDS)}"
         )
+    ohem = train_cfg.get("ohem_thresh")
+    if ohem is not None and not (isinstance(ohem, int | float) and 0 < ohem <= 1):
+        raise ZooError(f"train.ohem_thresh = {ohem!r}: a probability in (0, 1], e.g. 0.7")
+    kept = train_cfg.get("ohem_min_kept", 1)
+    if isinstance(kept, bool) or not isinstance(kept, int) or kept < 1:
+        raise ZooError(f"train.ohem_min_kept = {kept!r}: a pixel count of at least 1")
     if train_cfg.get("mixed_precision"):
         keras.mixed_precision.set_global_policy("mixed_float16")
     run_dir = Path(train_cfg.get("out_dir", f"runs/{config.get('name', 'segmentation')}"))
