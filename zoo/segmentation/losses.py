@@ -39,6 +39,7 @@ from zoo.training.replicas import (
 )
 
 JACCARD_KINDS = ("soft", "lovasz")
+OHEM_MIN_KEPT = 100_000  # the hardest pixels kept at least, per replica batch
 
 
 def soft_jaccard_loss(labels, probs, valid, num_classes: int, eps: float = 1.0):
@@ -102,7 +103,7 @@ class SegmentationLoss(keras.losses.Loss):
         jaccard_weight: float = 0.0,
         jaccard: str = "soft",
         ohem_thresh: float | None = None,
-        ohem_min_kept: int = 100_000,
+        ohem_min_kept: int = OHEM_MIN_KEPT,
         name: str = "segmentation_loss",
         **kwargs,
     ):

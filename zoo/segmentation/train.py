@@ -52,12 +52,12 @@ def compile_segmentation(
     jaccard_weight: float = 0.0,
     jaccard: str = "soft",
     ohem_thresh: float | None = None,
-    ohem_min_kept: int = 100_000,
+    ohem_min_kept: int | None = None,
 ) -> None:
     """Compile with cross-entropy that ignores void (plus ``jaccard_weight`` x a soft-IoU
     or Lovász term; hard pixels only with ``ohem_thresh``: :mod:`zoo.segmentation.losses`),
     and a confusion-matrix mIoU metric."""
-    from zoo.segmentation.losses import SegmentationLoss
+    from zoo.segmentation.losses import OHEM_MIN_KEPT, SegmentationLoss
 
     model.compile(
         optimizer=optimizer,
@@ -66,7 +66,7 @@ def compile_segmentation(
             jaccard_weight=jaccard_weight,
             jaccard=jaccard,
             ohem_thresh=ohem_thresh,
-            ohem_min_kept=ohem_min_kept,
+            ohem_min_kept=OHEM_MIN_KEPT if ohem_min_kept is None else ohem_min_kept,
         ),
         metrics=[
             keras.metrics.MeanIoU(
@@ -218,7 +218,9 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
             f"train.jaccard = {train_cfg['jaccard']!r}: choose one of {', '.join(JACCARD_KINDS)}"
         )
     ohem = train_cfg.get("ohem_thresh")
-    if ohem is not None and not (isinstance(ohem, int | float) and 0 < ohem <= 1):
+    if ohem is not None and (
+        isinstance(ohem, bool) or not isinstance(ohem, int | float) or not 0 < ohem <= 1
+    ):
         raise ZooError(f"train.ohem_thresh = {ohem!r}: a probability in (0, 1], e.g. 0.7")
     kept = train_cfg.get("ohem_min_kept", 1)
     if isinstance(kept, bool) or not isinstance(kept, int) or kept < 1:
@@ -288,7 +290,7 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
                 jaccard_weight=float(train_cfg.get("jaccard_weight", 0.0)),
                 jaccard=str(train_cfg.get("jaccard", "soft")),
                 ohem_thresh=train_cfg.get("ohem_thresh"),
-                ohem_min_kept=int(train_cfg.get("ohem_min_kept", 100_000)),
+                ohem_min_kept=train_cfg.get("ohem_min_kept"),
             )
     if state["epoch"] >= epochs:
         raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
