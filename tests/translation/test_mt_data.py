@@ -75,3 +75,44 @@ def test_multi30k(zoo_data):
     src, tgt = read_parallel_folder(zoo_data / "multi30k", "val", "en", "fr")
     assert len(src) == len(tgt) > 1000
     assert src[0] and src[0][0].isupper()
+
+
+def test_tatoeba_folder_reads_either_direction(tmp_path):
+    from zoo.translation.data import read_pairs, tsv_languages
+
+    folder = tmp_path / "eng-fra"
+    folder.mkdir()
+    _write(folder / "dev.tsv", ["Go.\tVa !", "I'm 17 😀\tJ'ai 17 ans 😀"])
+    assert tsv_languages(folder) == ("en", "fr")
+    assert read_pairs(folder, "dev", "en", "fr") == (
+        ["Go.", "I'm 17 😀"],
+        ["Va !", "J'ai 17 ans 😀"],
+    )
+    assert read_pairs(folder, "dev", "fr", "en") == (
+        ["Va !", "J'ai 17 ans 😀"],
+        ["Go.", "I'm 17 😀"],
+    )
+    with pytest.raises(DataError, match=r"dev\.tsv: holds en-fr, not en-de"):
+        read_pairs(folder, "dev", "en", "de")
+    # no {split}.tsv: a Multi30k-style folder, e.g. the WMT news sets
+    _write(folder / "newstest2013.en", ["News."])
+    _write(folder / "newstest2013.fr", ["Nouvelles."])
+    assert read_pairs(folder, "newstest2013", "fr", "en") == (["Nouvelles."], ["News."])
+    odd = tmp_path / "pairs"
+    odd.mkdir()
+    _write(odd / "dev.tsv", ["a\tb"])
+    with pytest.raises(DataError, match="named by its two languages"):
+        read_pairs(odd, "dev", "en", "fr")
+
+
+@pytest.mark.data
+def test_shared_tatoeba_and_news_sets(zoo_data):
+    from zoo.translation.data import read_pairs
+
+    root = zoo_data / "tatoeba" / "eng-deu"
+    if not root.is_dir():
+        pytest.skip(f"{root}: not present")
+    src, tgt = read_pairs(root, "test", "de", "en")
+    assert len(src) == len(tgt) == 10_000
+    news_src, news_tgt = read_pairs(zoo_data / "wmt-news" / "eng-fra", "newstest2013", "en", "fr")
+    assert len(news_src) == len(news_tgt) == 3000

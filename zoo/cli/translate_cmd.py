@@ -10,6 +10,7 @@ import click
 
 from zoo.cli.common import default_model, load_model
 from zoo.progress import quiet_option
+from zoo.translation.languages import choose_translation_model
 from zoo.translation.long_lines import clean_line
 from zoo.writable import writable_dir, writable_file
 
@@ -47,7 +48,23 @@ def _read_input(source: str) -> tuple[list[str], list[str]]:
     "--model",
     "model_name",
     default=None,
-    help="Model name or .keras path [default: rnnsearch-multi30k-en-de].",
+    help="Model name, .keras path or exported file [default: rnnsearch-en-fr, general-domain "
+    "English to French].",
+)
+@click.option(
+    "--to",
+    "target",
+    default=None,
+    metavar="LANG",
+    help="Target language (en, fr, de): picks the general model for the pair; the source is "
+    "English unless --from says otherwise.",
+)
+@click.option(
+    "--from",
+    "source",
+    default=None,
+    metavar="LANG",
+    help="Source language, where --to alone is ambiguous (--to en --from de).",
 )
 @click.option(
     "--input",
@@ -82,8 +99,22 @@ def _read_input(source: str) -> tuple[list[str], list[str]]:
     help="Also write one attention heatmap PNG per sentence into this folder.",
 )
 @quiet_option
-def translate(texts, model_name, input_file, output_file, beam, batch_size, alpha, attention_dir):
+def translate(
+    texts,
+    model_name,
+    target,
+    source,
+    input_file,
+    output_file,
+    beam,
+    batch_size,
+    alpha,
+    attention_dir,
+):
     """Translate TEXT arguments, or the lines of --input, one output line per input line.
+
+    With no --model, --to or --from: everyday English to French (rnnsearch-en-fr);
+    `zoo translate --to de "..."` picks English to German, `--from fr` French to English.
 
     Empty lines stay empty; a line longer than the model's window is split at sentence ends,
     translated piece by piece and joined back. Invalid UTF-8, NUL bytes and control characters
@@ -92,6 +123,10 @@ def translate(texts, model_name, input_file, output_file, beam, batch_size, alph
     """
     if texts and input_file:
         raise click.UsageError("give TEXT arguments or --input, not both")
+    if model_name and (target or source):
+        raise click.UsageError("give --model or --to/--from, not both")
+    if target or source:
+        model_name = choose_translation_model(source, target)
     problems: list[str] = []
     if texts:
         lines = list(texts)

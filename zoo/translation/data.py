@@ -1,4 +1,8 @@
-"""Parallel-text readers: Multi30k-style folders, TSV pairs and TFDS ``wmt14_translate``.
+"""Parallel-text readers: Multi30k-style folders, Tatoeba TSV folders, TSV pairs and TFDS.
+
+Multi30k-style folders hold ``{split}.{lang}`` files (the WMT news test sets too:
+``newstest2013.en`` / ``newstest2013.fr``); Tatoeba folders such as ``tatoeba/eng-fra`` hold
+``{split}.tsv`` files whose two columns are the languages of the folder's name, in order.
 
 Every reader returns ``(sources, targets)``: two equally long lists of raw, cased sentences.
 
@@ -89,6 +93,46 @@ def read_tsv_pairs(
         if limit is not None and len(src) >= limit:
             break
     return src, tgt
+
+
+# ISO 639-3 codes (Tatoeba, OPUS folder names) to the ISO 639-1 codes the models record
+ISO_639_3 = {"eng": "en", "fra": "fr", "deu": "de", "ces": "cs", "spa": "es", "ita": "it"}
+
+
+def tsv_languages(folder: str | Path) -> tuple[str, str]:
+    """The two column languages of a Tatoeba-style folder, from its name: ``eng-fra`` ->
+    ``("en", "fr")``; :class:`DataError` when the name is not ``xxx-yyy``.
+
+    Example:
+        >>> tsv_languages("tatoeba/eng-deu")
+        ('en', 'de')
+    """
+    parts = Path(folder).name.split("-")
+    if len(parts) != 2 or not all(parts):
+        raise DataError(f"{folder}: a TSV folder is named by its two languages, e.g. eng-fra")
+    return tuple(ISO_639_3.get(code, code) for code in parts)  # type: ignore[return-value]
+
+
+def read_pairs(
+    folder: str | Path, split: str, src_lang: str, tgt_lang: str, limit: int | None = None
+) -> tuple[list[str], list[str]]:
+    """``split`` of ``folder`` in the direction ``src_lang`` -> ``tgt_lang``: a Tatoeba-style
+    ``{split}.tsv`` (columns named by the folder, read in either direction) or Multi30k-style
+    ``{split}.{lang}`` files.
+
+    Example:
+        >>> src, tgt = read_pairs(data_root() / "tatoeba/eng-fra", "dev", "fr", "en")
+        ... # doctest: +SKIP
+    """
+    folder = Path(folder)
+    tsv = folder / f"{split}.tsv"
+    if not tsv.is_file():
+        return read_parallel_folder(folder, split, src_lang, tgt_lang, limit=limit)
+    columns = tsv_languages(folder)
+    missing = [lang for lang in (src_lang, tgt_lang) if lang not in columns]
+    if missing or src_lang == tgt_lang:
+        raise DataError(f"{tsv}: holds {columns[0]}-{columns[1]}, not {src_lang}-{tgt_lang}")
+    return read_tsv_pairs(tsv, columns.index(src_lang), columns.index(tgt_lang), limit=limit)
 
 
 def load_tfds_translation(

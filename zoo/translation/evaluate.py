@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zoo.errors import DataError
 from zoo.translation.bleu import corpus_scores
-from zoo.translation.data import read_parallel_folder, read_tsv_pairs
+from zoo.translation.data import read_pairs, read_tsv_pairs
 
 
 def evaluate_translation(
@@ -23,7 +23,9 @@ def evaluate_translation(
     ``n_sentences`` and ``beam``.
 
     ``root`` is a Multi30k-style folder (``{split}.{src}`` / ``{split}.{tgt}``, optionally
-    gzipped) read with the model's language pair, or a TSV file of pairs.
+    gzipped; the WMT news sets too), a Tatoeba-style folder (``{split}.tsv``, columns named by
+    the folder, e.g. ``eng-fra``), each read with the model's language pair, or a TSV file of
+    pairs (source, reference).
     """
     path = Path(root)
     if model.languages is None and not path.is_file():
@@ -32,7 +34,7 @@ def evaluate_translation(
     if path.is_file():
         sources, references = read_tsv_pairs(path)
     else:
-        sources, references = read_parallel_folder(path, split, src_lang, tgt_lang)
+        sources, references = read_pairs(path, split, src_lang, tgt_lang)
     if not sources:
         raise DataError(f"{root}: no {split} sentences")
     hypotheses = model.translate(sources, beam=beam, batch_size=batch_size, progress=True)

@@ -24,7 +24,7 @@ from zoo.errors import ZooError
 from zoo.training.run import current_run, fit
 from zoo.translation.batcher import TranslationBatches, encode_pairs
 from zoo.translation.bleu import corpus_scores
-from zoo.translation.data import load_tfds_translation, read_parallel_folder, read_tsv_pairs
+from zoo.translation.data import load_tfds_translation, read_pairs, read_tsv_pairs
 from zoo.translation.losses import SmoothedCrossEntropy
 from zoo.translation.rnnsearch import RNNSearch
 from zoo.translation.schedule import LinearWarmup, WarmupInverseSqrt
@@ -40,6 +40,8 @@ DEFAULTS: dict = {
     "val_split": "val",
     "train_tsv": None,
     "val_tsv": None,
+    # more training pairs: [{root = "wmt-news/eng-fra", splits = ["newstest2012", ...]}]
+    "extra_train": [],
     "tfds_name": None,  # e.g. "wmt14_translate/fr-en": read through tensorflow-datasets
     "tfds_data_dir": None,
     "tfds_download": False,
@@ -127,9 +129,12 @@ def load_pairs(cfg: dict, split: str) -> tuple[list[str], list[str]]:
         src, tgt = read_tsv_pairs(tsv, limit=limit)
     else:
         folder = resolve_data_dir(cfg["data_dir"]) if cfg["data_dir"] else data_root() / "multi30k"
-        src, tgt = read_parallel_folder(
+        src, tgt = read_pairs(
             folder, cfg[f"{split}_split"], cfg["src_lang"], cfg["tgt_lang"], limit=limit
         )
+    if split == "train":
+        for extra_src, extra_tgt in _extra_pairs(cfg):
+            src, tgt = src + extra_src, tgt + extra_tgt
     pairs = [(s, t) for s, t in zip(src, tgt, strict=True) if s.strip() and t.strip()]
     if cfg["max_words"] and split == "train":
         cap = int(cfg["max_words"])
@@ -137,6 +142,16 @@ def load_pairs(cfg: dict, split: str) -> tuple[list[str], list[str]]:
     if not pairs:
         raise ZooError(f"{tsv or cfg['data_dir'] or 'multi30k'}: no {split} sentence pairs")
     return [s for s, _ in pairs], [t for _, t in pairs]
+
+
+def _extra_pairs(cfg: dict):
+    """The ``extra_train`` sources, each ``{root, splits}``, read in the config's direction."""
+    for number, entry in enumerate(cfg["extra_train"] or [], start=1):
+        if not isinstance(entry, dict) or set(entry) != {"root", "splits"}:
+            raise ZooError(f"extra_train entry {number}: give {{root = ..., splits = [...]}}")
+        folder = resolve_data_dir(entry["root"])
+        for split in entry["splits"]:
+            yield read_pairs(folder, split, cfg["src_lang"], cfg["tgt_lang"])
 
 
 def _tokenizer(cfg: dict, out: Path, texts: list[str], save: bool = True) -> SubwordTokenizer:
