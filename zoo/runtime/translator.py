@@ -119,11 +119,13 @@ class ExportedTranslator(ExportedModel):
         file's ``metadata["search"]``; ``n_best > 1`` gives lists (ONNX / LiteRT only).
         """
         from zoo.translation.subwords import fit_window, join_pieces, pad_ids
+        from zoo.translation.surface import prepare_all, restore_all
 
         settings = self._settings({"beam": beam, **search})
         if n_best > 1 and (self.step_runner is None or n_best > settings["beam"]):
             raise ZooError(f"n_best={n_best}: needs an ONNX / LiteRT file and n_best <= beam")
         texts = [texts] if isinstance(texts, str) else list(texts)
+        prepared, texts = prepare_all(texts)
         codec = self.codec
         pieces, owners = fit_window(texts, codec.count, codec.max_tokens - 2)
         encoded = codec.encode(pieces, add_eos=True)
@@ -149,8 +151,9 @@ class ExportedTranslator(ExportedModel):
             bar.close()
         ranked = [join_pieces([o[r] for o in outputs], owners, len(texts)) for r in range(n_best)]
         if n_best == 1:
-            return ranked[0]
-        return [[ranked[r][i] for r in range(n_best)] for i in range(len(texts))]
+            return restore_all(prepared, ranked[0])
+        lists = [[ranked[r][i] for r in range(n_best)] for i in range(len(texts))]
+        return restore_all(prepared, lists, n_best)
 
     def alignments(self, texts, **search):
         """Attention plots need the Keras model (exported files return no attention)."""

@@ -26,6 +26,7 @@ from zoo.translation.decode import DecodeResult, beam_search, greedy_search
 from zoo.translation.decoder import AttentionGRUDecoder
 from zoo.translation.encoder import BiGRUEncoder
 from zoo.translation.subwords import fit_window, pad_ids
+from zoo.translation.surface import prepare_all, restore_all
 from zoo.translation.tokenizer import SubwordTokenizer
 
 
@@ -202,6 +203,7 @@ class RNNSearch(keras.Model):
         from zoo.progress import Progress
 
         texts = [texts] if isinstance(texts, str) else list(texts)
+        prepared, texts = prepare_all(texts)
         tok = self._tokenizer()
         pieces, owners = self._fit_window(texts)
         outputs: list = [[""] * n_best for _ in pieces]
@@ -227,7 +229,9 @@ class RNNSearch(keras.Model):
                 if text:
                     joined[owner][rank].append(text)
         joined = [[" ".join(parts) for parts in ranked] for ranked in joined]
-        return [o[0] for o in joined] if n_best == 1 else joined
+        if n_best == 1:
+            return restore_all(prepared, [o[0] for o in joined])
+        return restore_all(prepared, joined, n_best)
 
     def _fit_window(self, texts: Sequence[str]) -> tuple[list[str], list[int]]:
         """Lines longer than the tokenizer's window split into pieces that fit (see
