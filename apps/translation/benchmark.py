@@ -1,7 +1,8 @@
 """Measure translation speed: ``model.translate`` in process and the whole ``zoo translate``.
 
 Sentences: the source side of Multi30k ``test_2016_flickr`` (1,000 sentences; the source
-language is the model's ``languages[0]``), read once before timing. In process:
+language is the model's ``languages[0]``), or of any folder ``--data`` and ``--split`` name
+(e.g. ``$ZOO_DATA/tatoeba/eng-fra --split test``), read once before timing. In process:
 ``model.translate(sentences, beam=B, batch_size=N)`` for greedy (beam 1) and beam 5, after
 ``--warmup`` untimed passes (graph tracing / compilation); the median of ``--repeats`` timed
 passes gives sentences/s and target tokens/s (tokens = the outputs' subword pieces, eos
@@ -42,7 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=DEFAULT_MODEL, help="trained model name or .keras path")
     p.add_argument("--data", type=Path, default=None, help="[default: $ZOO_DATA/multi30k]")
-    p.add_argument("--split", default=DEFAULT_SPLIT, help="{split}.{lang}[.gz] files to read")
+    p.add_argument(
+        "--split", default=DEFAULT_SPLIT, help="{split}.{lang}[.gz] or {split}.tsv to read"
+    )
     p.add_argument("--limit", type=int, default=None, help="first N sentences [default: all]")
     p.add_argument("--beams", type=int, nargs="+", default=[1, 5], help="1: greedy")
     p.add_argument("--batch-size", type=int, default=64, help="sentences per search batch")
@@ -197,15 +200,13 @@ def main(argv: list[str] | None = None) -> dict:
         raise SystemExit("benchmark: --limit must be >= 1")
     from zoo.data.paths import data_root
     from zoo.errors import DataError
-    from zoo.translation.data import read_parallel_folder
+    from zoo.translation.data import read_pairs
 
     model = resolve_model(args.model)
     src_lang, tgt_lang = model.languages
     folder = args.data or data_root() / "multi30k"
     try:
-        sources, references = read_parallel_folder(
-            folder, args.split, src_lang, tgt_lang, limit=args.limit
-        )
+        sources, references = read_pairs(folder, args.split, src_lang, tgt_lang, limit=args.limit)
     except DataError as exc:
         raise SystemExit(f"benchmark: {exc} (set ZOO_DATA or --data)") from None
     results: dict = {
