@@ -163,7 +163,9 @@ def time_command(cmd: Sequence[str], name: str) -> float:
 
 
 def report(table: str, results: dict, json_path: Path | None = None) -> None:
-    """Print the markdown ``table``; write ``results`` as JSON to ``json_path`` when given.
+    """Print the markdown ``table``; write ``results`` and the ``table`` as JSON to ``json_path``.
+
+    The records committed as ``apps/<app>/results/*.json`` are rendered by the docs site.
 
     Example:
         >>> report("| a |\\n| --- |", {"a": 1}, Path("runs/bench.json"))  # doctest: +SKIP
@@ -174,5 +176,6 @@ def report(table: str, results: dict, json_path: Path | None = None) -> None:
     if json_path:
         json_path = Path(json_path)
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(results, indent=2) + "\n")
+        record = {**results, "table": table}
+        json_path.write_text(json.dumps(record, indent=2) + "\n")
         print(f"benchmark: wrote {json_path}", file=sys.stderr)
