@@ -36,7 +36,11 @@ def _fmt(value) -> str:
 
 
 def _scalar_metrics(metrics: dict) -> dict:
-    return {k: v for k, v in metrics.items() if isinstance(v, int | float) and k != "n_images"}
+    return {
+        k: v
+        for k, v in metrics.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and k != "n_images"
+    }
 
 
 def _model_section(name: str, record: dict, benchmark_apps: set[str]) -> str:
