@@ -10,8 +10,8 @@ Writes small PNG files to ``docs/images/`` (resized, colour-quantised):
   sentence (:func:`zoo.translation.attention_plot.attention_image`);
 - ``curves_<app>.png``: validation figures per epoch, from the per-epoch tables committed as
   ``apps/<app>/results/*_epochs.csv``;
-- ``per_class_iou.png``: CamVid val IoU per class of the segmentation models, from
-  ``weights/manifest.json``;
+- ``per_class_iou_<model>.png``: IoU per class of the models that record it in
+  ``weights/manifest.json``, one chart per set of classes (named by its first model);
 - ``speed_<app>_<record>.png``: the speed column of each benchmark record
   ``apps/<app>/results/*.json`` (the table its script printed).
 
@@ -151,25 +151,31 @@ def curves() -> None:
 
 
 def per_class_iou() -> None:
+    """One chart per set of classes: each model of the manifest that records per-class IoU."""
     import matplotlib.pyplot as plt
 
     records = json.loads((ROOT / "weights" / "manifest.json").read_text())["models"]
-    models = {n: r for n, r in records.items() if "per_class_iou" in (r.get("metrics") or {})}
-    classes = list(next(iter(models.values()))["metrics"]["per_class_iou"])
-    fig, ax = plt.subplots(figsize=(8, 3.4))
-    width = 0.8 / len(models)
-    for i, (name, record) in enumerate(models.items()):
-        values = [record["metrics"]["per_class_iou"].get(c, 0.0) for c in classes]
-        miou = record["metrics"]["miou"]
-        x = np.arange(len(classes)) + (i - (len(models) - 1) / 2) * width
-        ax.bar(x, values, width, label=f"{name} (mIoU {miou:.3f})")
-    ax.set_xticks(np.arange(len(classes)), classes, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel(f"IoU, {next(iter(models.values())).get('eval_split', '')}")
-    ax.set_ylim(0, 1)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title("CamVid val IoU per class (weights/manifest.json)", fontsize=9)
-    save_figure(fig, OUT / "per_class_iou.png")
+    groups: dict[tuple[str, ...], dict[str, dict]] = {}
+    for name, record in records.items():
+        per_class = (record.get("metrics") or {}).get("per_class_iou")
+        if per_class:
+            groups.setdefault(tuple(per_class), {})[name] = record
+    for classes, models in groups.items():
+        first = next(iter(models))
+        fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(classes)), 3.4))
+        width = 0.8 / len(models)
+        for i, (name, record) in enumerate(models.items()):
+            values = [record["metrics"]["per_class_iou"][c] for c in classes]
+            miou = record["metrics"].get("miou", float(np.mean(values)))
+            x = np.arange(len(classes)) + (i - (len(models) - 1) / 2) * width
+            ax.bar(x, values, width, label=f"{name} (mIoU {miou:.3f})")
+        ax.set_xticks(np.arange(len(classes)), classes, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel(f"IoU on {models[first].get('eval_split', '?')}")
+        ax.set_ylim(0, 1)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=8)
+        ax.set_title("IoU per class (weights/manifest.json)", fontsize=9)
+        save_figure(fig, OUT / f"per_class_iou_{first}.png")
 
 
 def table_rows(table: str) -> tuple[list[str], list[list[str]]]:
