@@ -183,7 +183,7 @@ def benchmark_page(app: str, records: list[tuple[Path, dict]]) -> str:
     ]
     for path, record in records:
         machine = record.get("machine") or {}
-        out += ["", f"## {path.stem.replace('_', ' ')}", ""]
+        out += ["", f"## {path.stem}", ""]
         out += [f"- {_machine_line(machine)}", f"- **Date** {record.get('date', 'not recorded')}"]
         versions = _versions(machine)
         if versions:
@@ -199,20 +199,28 @@ def benchmark_page(app: str, records: list[tuple[Path, dict]]) -> str:
 
 
 def benchmarks_index(found: dict[str, list[tuple[Path, dict]]]) -> str:
+    """The benchmarks landing page: one line per record (application, CPU, load, date)."""
     out = [
         "# Benchmarks",
         "",
         "Speed is measured by each application's rerunnable script; the records it writes with",
         "`--json apps/<app>/results/<name>.json` are committed and rendered here at build time.",
+        "On a loaded machine (1-min load above its core count) the figures wander by tens of",
+        "percent: compare ratios measured in one record, and rerun the command on your machine.",
         "",
-        "| application | records | CPU | dates |",
-        "|---|---|---|---|",
+        "| application | record | CPU | cores | 1-min load | date |",
+        "|---|---|---|---|---|---|",
     ]
     for app, records in found.items():
-        cpus = sorted({str((r.get("machine") or {}).get("cpu")) for _, r in records})
-        dates = sorted(str(r.get("date", ""))[:10] for _, r in records)
-        span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-        out.append(f"| [{app}]({app}.md) | {len(records)} | {'; '.join(cpus)} | {span} |")
+        for path, record in records:
+            machine = record.get("machine") or {}
+            load = machine.get("load_avg_1m")
+            load = f"{load:.1f}" if isinstance(load, int | float) else ""
+            anchor = path.stem
+            out.append(
+                f"| [{app}]({app}.md) | [{path.stem}]({app}.md#{anchor}) | {machine.get('cpu', '')}"
+                f" | {machine.get('cpu_count', '')} | {load} | {str(record.get('date', ''))[:16]} |"
+            )
     return "\n".join(out) + "\n"
 
 

@@ -39,8 +39,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "images"
 SAMPLES = ROOT / "samples"
-DETECT_PHOTOS = ("dog", "horses", "person", "kite")
-SEGMENT_PHOTOS = ("dog", "person")
+DETECT_PHOTOS = ("dog", "horses", "person")
+SEGMENT_PHOTOS = ("dog",)
 SENTENCE = "Two dogs are playing in the snow."
 KINDS = ("detect", "segment", "attention", "curves", "iou", "speed")
 WIDTH = 400
