@@ -144,9 +144,8 @@ def curves() -> None:
             ax.set_title(metric.replace("_", " "), fontsize=10)
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7)
-        fig.suptitle(
-            f"{app_dir.name}: validation per epoch (apps/{app_dir.name}/results/)", fontsize=9
-        )
+        source = f"apps/{app_dir.name}/results/*_epochs.csv"
+        fig.suptitle(f"{app_dir.name}: validation per epoch ({source})", fontsize=9, y=1.03)
         save_figure(fig, OUT / f"curves_{app_dir.name}.png")
 
 
