@@ -57,6 +57,7 @@ def _model_section(name: str, record: dict, benchmark_apps: set[str]) -> str:
         ("measured by", f"`{record['eval_command']}`" if record.get("eval_command") else None),
         ("trained by", f"`{record['train_command']}`" if record.get("train_command") else None),
         ("recipe", f"`{record['recipe']}`" if record.get("recipe") else None),
+        ("domain", record.get("domain")),
         ("data", record.get("dataset")),
         ("licence", record.get("dataset_licence") or record.get("licence")),
         ("parameters", f"{record['num_params']:,}" if record.get("num_params") else None),
