@@ -163,7 +163,10 @@ def time_command(cmd: Sequence[str], name: str) -> float:
 
 
 def report(table: str, results: dict, json_path: Path | None = None) -> None:
-    """Print the markdown ``table``; write ``results`` as JSON to ``json_path`` when given.
+    """Print the markdown ``table``, add it to ``results``; write them as JSON to ``json_path``.
+
+    ``results["table"]`` is the table printed: the records committed as
+    ``apps/<app>/results/*.json`` are rendered by the docs site from it.
 
     Example:
         >>> report("| a |\\n| --- |", {"a": 1}, Path("runs/bench.json"))  # doctest: +SKIP
@@ -171,6 +174,7 @@ def report(table: str, results: dict, json_path: Path | None = None) -> None:
         | --- |
     """
     print(table)
+    results["table"] = table
     if json_path:
         json_path = Path(json_path)
         json_path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ untimed passes and ``--repeats`` timed ones, the median pass giving images/s. Pr
 markdown table naming the CPU; ``--json`` also writes the numbers.
 
 Example:
-    $ python apps/deploy/benchmark.py --images 16 --json runs/deploy_bench.json
+    $ python apps/deploy/benchmark.py --images 16 --json apps/deploy/results/benchmark.json
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ identical to Keras'. Prints a markdown table naming the CPU (``lscpu``); ``--jso
 writes the numbers.
 
 Example:
-    $ python apps/deploy/benchmark_translation.py --sentences 64 --exported runs/mt_exports
+    $ python apps/deploy/benchmark_translation.py --sentences 64 --exported runs/mt_exports \\
+          --json apps/deploy/results/benchmark_translation.json
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ the CPU; ``--json`` also writes the numbers.
 - ``fcn8s-camvid``: mIoU on CamVid val (101 images); calibrated on 64 CamVid train images.
 
 Example:
-    $ python apps/deploy/int8_benchmark.py --json runs/int8_bench.json --folder runs/int8
+    $ python apps/deploy/int8_benchmark.py --json apps/deploy/results/int8.json --folder runs/int8
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ The zoo model is ``$ZOO_DATA/darknet/NAME.cfg`` + ``.weights`` converted with
 ``zoo.load``; ``--model PATH`` times an already converted ``.keras`` of the same network.
 
 Example:
-    $ python apps/detection/benchmark.py --json runs/benchmark_detect.json
+    $ python apps/detection/benchmark.py --json apps/detection/results/benchmark.json
     $ python apps/detection/benchmark.py --darknet yolo-fastest-1.1-xl --images 64 --repeats 3
 """
 

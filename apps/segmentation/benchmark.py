@@ -13,7 +13,7 @@ says so. In the same run, ``--reference`` (default: the baseline recipe
 timed in process too, and the table gives each batch size's speed ratio against it.
 
 Example:
-    $ python apps/segmentation/benchmark.py --json runs/benchmark_segment.json
+    $ python apps/segmentation/benchmark.py --json apps/segmentation/results/benchmark.json
     $ python apps/segmentation/benchmark.py --model runs/fcn8s-camvid/best.keras --repeats 10
 """
 

@@ -16,7 +16,7 @@ The default model is ``rnnsearch-multi30k-en-de`` from ``weights/manifest.json``
 takes another name or any translation ``.keras`` path.
 
 Example:
-    $ python apps/translation/benchmark.py --json runs/benchmark_translate.json
+    $ python apps/translation/benchmark.py --json apps/translation/results/benchmark.json
     $ python apps/translation/benchmark.py --model runs/rnnsearch-multi30k-en-de/best.keras \\
           --limit 200 --repeats 1
 """

@@ -3,7 +3,7 @@
 Tolerances are the issue's: yolo-wildlife AP50 within 0.005 (its whole 44-image val split),
 fcn8s-camvid mIoU within 0.002 (the first 16 val images), translation BLEU within 0.1 (the
 first 120 val sentences, every format: ONNX and LiteRT run the numpy beam search over the
-exported encoder and decoder step). The numbers of the full splits are in the apps' READMEs.
+exported encoder and decoder step). The numbers of the full splits: docs/results/deploy.md.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """int8 LiteRT export: the network quantised, pre/post-processing float, detections kept.
 
 yolo-fastest-xl-coco calibrated on 16 raccoon/kangaroo train images (none of coco128) must
-score AP50 on coco128 within 0.08 of the float LiteRT file (apps/deploy/README.md has the
+score AP50 on coco128 within 0.08 of the float LiteRT file (docs/results/deploy.md has the
 measured drops), with its convolutions int8 and its decoding float; an int8 export that
 quantised the decoding and NMS too scored AP50 0. (yolo-wildlife is not used: its int8 AP50
-moves between 0.37 and 0.77 with the calibration images, see the README.)
+moves between 0.37 and 0.77 with the calibration images, see that page.)
 """
 
 from __future__ import annotations
