@@ -50,16 +50,22 @@ def load_model_file(path: str | os.PathLike, compile: bool = False):
         ) from exc
 
 
+def _inside(path: str) -> str:
+    """A variable's path without the model's own name (``rnn_search_1/encoder/...`` ->
+    ``encoder/...``): two instances of one class differ only in that first part."""
+    return path.split("/", 1)[-1]
+
+
 def transfer_weights(source, target, verbose: bool = True) -> tuple[list[str], list[str]]:
     """Copy ``source``'s weights into ``target`` where variable path and shape agree.
 
     Returns ``(loaded, skipped)`` variable paths of ``target``. This is how a model keeps its
     backbone and neck when ``num_classes`` changes: the head's shapes differ and are skipped.
     """
-    by_path = {v.path: v for v in source.weights}
+    by_path = {_inside(v.path): v for v in source.weights}
     loaded, skipped = [], []
     for var in target.weights:
-        src = by_path.get(var.path)
+        src = by_path.get(_inside(var.path))
         if src is not None and tuple(src.shape) == tuple(var.shape):
             var.assign(src.value)
             loaded.append(var.path)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 
 from zoo.errors import ZooError
@@ -111,3 +112,38 @@ def test_interrupted_run_resumes(corpus, tmp_path):
     history = train_translation(config)
     assert history.epoch == [1]  # epoch 0 was restored from the backup
     assert (tmp_path / "run" / "checkpoints" / "epoch_002.keras").is_file()
+
+
+def test_init_model_keeps_its_sizes_and_every_weight(corpus, tmp_path, toy_tokenizer):
+    """Fine-tuning (``init_model``, or ``init`` naming a saved model) starts from all of the
+    trained model's weights, whatever sizes the config names."""
+    trained = RNNSearch(
+        tokenizer=toy_tokenizer,
+        embedding_dim=6,
+        units=10,
+        attention_units=7,
+        maxout_units=6,
+        tie_embeddings=True,
+        source_language="en",
+        target_language="fr",
+    )
+    path = tmp_path / "trained.keras"
+    trained.save(path)
+    config = {
+        **TINY,
+        "data_dir": str(corpus),
+        "output_dir": str(tmp_path / "run"),
+        "epochs": 1,
+        "steps_per_epoch": 1,
+        "learning_rate": 0.0,  # no update: the weights must come through unchanged
+        "tensorboard": False,
+        "init": str(path),
+    }
+    model = train_translation(config).model
+    assert (model.units, model.embedding_dim, model.attention_units) == (10, 6, 7)
+    assert len(model.weights) == len(trained.weights)
+    for mine, theirs in zip(model.weights, trained.weights, strict=True):
+        assert mine.path.split("/", 1)[1] == theirs.path.split("/", 1)[1]
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(mine.value), keras.ops.convert_to_numpy(theirs.value)
+        )

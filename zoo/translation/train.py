@@ -49,6 +49,7 @@ DEFAULTS: dict = {
     "train_limit": None,
     "val_limit": None,
     "output_dir": "runs/rnnsearch",
+    "init": None,  # start from a trained model (name or path): its sizes and tokenizer
     # tokenizer
     "vocab_size": 8000,
     "spm_model_type": "unigram",
@@ -82,6 +83,16 @@ DEFAULTS: dict = {
     "seed": 0,
     "verbose": 2,
 }
+
+
+# the sizes a fine-tuned model takes from the model it starts from
+ARCHITECTURE_KEYS = (
+    "embedding_dim",
+    "units",
+    "attention_units",
+    "maxout_units",
+    "tie_embeddings",
+)
 
 
 class ValBleu(keras.callbacks.Callback):
@@ -266,8 +277,14 @@ def train_translation(
     """
     cfg = resolve_config(config)
     run = current_run()
-    if init_model is not None and init_model.languages:
-        cfg["src_lang"], cfg["tgt_lang"] = init_model.languages
+    if init_model is None and cfg["init"]:
+        from zoo.api import load
+
+        init_model = load(cfg["init"])
+    if init_model is not None:
+        if init_model.languages:
+            cfg["src_lang"], cfg["tgt_lang"] = init_model.languages
+        cfg.update({key: getattr(init_model, key) for key in ARCHITECTURE_KEYS})
     keras.utils.set_random_seed(cfg["seed"])
     if cfg["mixed_precision"]:
         keras.mixed_precision.set_global_policy("mixed_float16")
