@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
+from zoo.backend import setup_backend
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.errors import ZooError
-
-
-def setup_backend() -> None:
-    """Import Keras with TensorFlow's start-up logs kept off stderr.
-
-    TensorFlow 2.20+ prints absl/oneDNN notices on stderr at import even with
-    ``TF_CPP_MIN_LOG_LEVEL=3``, which would break the one-line error contract; stderr is
-    silenced at the file-descriptor level while Keras imports (unless that variable asks for
-    logs, i.e. is set below 3).
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if "keras" in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"] != "3":
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import keras  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def load_model(name: str, task: str):

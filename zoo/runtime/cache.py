@@ -59,7 +59,7 @@ def cached_export(name: str, runtime: str) -> Path:
     path = cache_dir() / "exports" / f"{sha[:16]}-zoo{zoo.__version__}{SUFFIXES[runtime]}"
     if not path.is_file():
         print(f"zoo: exporting {name} to {runtime} once (cached as {path})", file=sys.stderr)
-        from zoo.cli.common import setup_backend
+        from zoo.backend import setup_backend
         from zoo.export import export_model
 
         setup_backend()
