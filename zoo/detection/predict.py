@@ -24,6 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from zoo.blocks.fold import fold_batch_norm
 from zoo.detection.decode import decode_heads
 from zoo.detection.nms import detection_nms
 from zoo.detection.prepare import RESIZE_MODES, prepare_image, transform_row  # noqa: F401
@@ -82,8 +83,6 @@ class DetectorMixin:
 
     def for_inference(self):
         """A faster inference-only copy, batch norm folded (:mod:`zoo.detection.inference`)."""
-        from zoo.detection.inference import inference_copy
-
         return inference_copy(self)
 
     def raw_outputs(self, outputs) -> list:
@@ -207,3 +206,39 @@ class DetectorMixin:
                     }
                 )
         return results
+
+
+class InferenceDetector(DetectorMixin, keras.Model):
+    """A folded detector network carrying the decoding settings of the model it came from.
+
+    Args:
+        network: the folded functional network (raw head outputs).
+        source: the detector it was made from (a :class:`DetectorMixin` model).
+    """
+
+    def __init__(self, network: keras.Model, source, **kwargs):
+        super().__init__(inputs=network.inputs, outputs=network.outputs, **kwargs)
+        self.input_size = tuple(int(v) for v in source.input_size)
+        self.num_classes = int(source.num_classes)
+        self.class_names = list(source.class_names)
+        self.preprocessing = dict(source.preprocessing)
+        self.postprocess = dict(source.postprocess)
+        self.strides = list(source.strides)
+        self._head_specs = [dict(spec) for spec in source.head_specs()]
+
+    def head_specs(self) -> list[dict]:
+        return [dict(spec) for spec in self._head_specs]
+
+    def for_inference(self):
+        return self
+
+    def get_config(self):
+        raise NotImplementedError(
+            "an InferenceDetector is not saved: save the model it was made from"
+        )
+
+
+def inference_copy(model) -> InferenceDetector:
+    """``model`` (a zoo detector) with batch norm folded; see the module docstring."""
+    network = fold_batch_norm(keras.Model(model.inputs, model.outputs, name="network"))
+    return InferenceDetector(network, model, name=f"{model.name}_inference")
