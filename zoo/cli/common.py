@@ -12,15 +12,21 @@ from zoo.data.images import IMAGE_SUFFIXES
 from zoo.errors import ZooError
 
 
+def open_model(name: str):
+    """Load a model by name, ``.keras`` path or exported file (:mod:`zoo.sources` decides
+    which, once); Keras is imported quietly when the model needs it."""
+    from zoo.api import load
+    from zoo.sources import resolve_source
+
+    source = resolve_source(name)
+    if source.needs_keras:
+        setup_backend()
+    return load(source)
+
+
 def load_model(name: str, task: str):
     """Load a model by name, ``.keras`` path or exported file and check it does ``task``."""
-    from zoo.api import load
-    from zoo.runtime import exported_format
-
-    if exported_format(name) in (None, "tf_saved_model"):
-        setup_backend()
-
-    model = load(name)
+    model = open_model(name)
     actual = getattr(model, "task", None)
     if actual != task:
         raise ZooError(f"{name}: this is a {actual or 'non-zoo'} model, not a {task} model")
@@ -30,12 +36,14 @@ def load_model(name: str, task: str):
 def load_fast_model(name: str, task: str, runtime: str):
     """``name`` in the runtime ``--runtime`` asks for (see :mod:`zoo.runtime.cache`)."""
     from zoo.runtime.cache import cached_export, choose_runtime
+    from zoo.sources import resolve_source
 
+    name = resolve_source(name)
     chosen = choose_runtime(name, runtime)
     if chosen in ("file", "keras"):
         model = load_model(name, task)
         return model.for_inference() if task == "detection" else model
-    return load_model(str(cached_export(name, chosen)), task)
+    return load_model(str(cached_export(str(name), chosen)), task)
 
 
 RUNTIME_OPTION = click.option(
