@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from zoo.cli.common import default_model, load_model
+from zoo.cli.options import beam_option, count_option, model_option, path_option
 from zoo.progress import quiet_option
 from zoo.translation.long_lines import clean_line
 from zoo.writable import writable_dir, writable_file
@@ -43,12 +44,7 @@ def _read_input(source: str) -> tuple[list[str], list[str]]:
 
 @click.command()
 @click.argument("texts", nargs=-1, metavar="[TEXT]...")
-@click.option(
-    "--model",
-    "model_name",
-    default=None,
-    help="Model name or .keras path [default: rnnsearch-multi30k-en-de].",
-)
+@model_option("Model name or .keras path [default: rnnsearch-multi30k-en-de].")
 @click.option(
     "--input",
     "input_file",
@@ -56,29 +52,21 @@ def _read_input(source: str) -> tuple[list[str], list[str]]:
     metavar="FILE|-",
     help="Translate the lines of FILE ('-': standard input).",
 )
-@click.option(
+@path_option(
     "--output",
     "output_file",
-    default=None,
-    type=click.Path(dir_okay=False),
+    folder=False,
     help="Write the translations here (written whole, atomically) [default: stdout].",
 )
-@click.option(
-    "--beam",
-    default=5,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Beam size (1: greedy).",
-)
-@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 4096))
+@beam_option("Beam size (1: greedy).")
+@count_option("--batch-size", default=64, low=1, high=4096)
 @click.option(
     "--alpha", default=0.6, show_default=True, type=float, help="GNMT length penalty exponent."
 )
-@click.option(
+@path_option(
     "--attention",
     "attention_dir",
-    default=None,
-    type=click.Path(file_okay=False),
+    folder=True,
     help="Also write one attention heatmap PNG per sentence into this folder.",
 )
 @quiet_option
