@@ -25,9 +25,16 @@ import numpy as np
 from keras import ops
 
 from zoo.blocks.fold import fold_batch_norm
+from zoo.data.chunks import image_list
 from zoo.detection.decode import decode_heads
 from zoo.detection.nms import detection_nms
-from zoo.detection.prepare import RESIZE_MODES, prepare_image, transform_row  # noqa: F401
+from zoo.detection.prepare import (  # noqa: F401
+    RESIZE_MODES,
+    prepare_image,
+    prepared_batches,
+    transform_row,
+    unpack_detections,
+)
 
 DEFAULT_POSTPROCESS = {
     "conf": 0.25,
@@ -183,28 +190,17 @@ class DetectorMixin:
         if unknown:
             raise TypeError(f"unknown detect() settings: {sorted(unknown)}")
         settings = {k: v for k, v in given.items() if v is not None}
-        if isinstance(images, np.ndarray) and images.ndim == 3:
-            images = [images]
-        images = list(images)
+        images = image_list(images)
         results = []
-        for start in range(0, len(images), batch_size):
-            chunk = images[start : start + batch_size]
-            batch, transforms = self.prepare(chunk)
-            n = len(chunk)
-            if len(images) > batch_size and n < batch_size:  # one shape: no retrace/recompile
-                fill = batch_size - n
-                batch = np.concatenate([batch, np.repeat(batch[-1:], fill, 0)])
-                transforms = np.concatenate([transforms, np.repeat(transforms[-1:], fill, 0)])
-            out = self._predict_with(settings, {"images": batch, "transforms": transforms})
-            for i in range(n):
-                k = int(out["num_detections"][i])
-                results.append(
-                    {
-                        "boxes": out["boxes"][i, :k].astype(np.float32),
-                        "scores": out["scores"][i, :k].astype(np.float32),
-                        "labels": out["classes"][i, :k].astype(np.int64),
-                    }
-                )
+        batches = prepared_batches(
+            images, self.input_size, self.preprocessing, batch_size, len(images) > batch_size
+        )
+        for batch, transforms, n in batches:
+            rows = np.stack([transform_row(t) for t in transforms])
+            if len(rows) < len(batch):
+                rows = np.concatenate([rows, np.repeat(rows[-1:], len(batch) - n, 0)])
+            data = {"images": batch.astype(np.float32), "transforms": rows}
+            results += unpack_detections(self._predict_with(settings, data), n)
         return results
 
 
