@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import keras
 
+from zoo.errors import ZooError
 from zoo.training.checkpoint import standard_callbacks
 from zoo.training.devices import (  # noqa: F401  (imported from here by the applications)
     HEARTBEAT_S,
@@ -111,6 +113,39 @@ def fit(
             )
             os._exit(3)  # not sys.exit: leaving would wait for the dead peer at shutdown
         raise
+
+
+def resumed_model(run_dir: str | os.PathLike, resume: bool, state: dict, epochs: int):
+    """``last.keras`` of ``run_dir`` (compiled) when resuming a run with epochs done, saying
+    where it resumes; else None (saying so when there was nothing to resume)."""
+    from zoo.api import load_model_file
+
+    if resume and state["epoch"] > 0:
+        model = load_model_file(Path(run_dir) / "last.keras", compile=True)
+        print(f"zoo: resuming {run_dir} at epoch {state['epoch'] + 1}/{epochs}")
+        return model
+    if resume:
+        print(f"zoo: nothing to resume in {run_dir}; starting fresh")
+    return None
+
+
+def resume_fit(model: keras.Model, train, val, state: dict, *, epochs: int, run_dir, **fit_args):
+    """:func:`fit` from the epoch ``state`` (:func:`~zoo.training.checkpoint.resume_state`)
+    says is done, with its best score so far; the loader draws the data order and
+    augmentations of an unbroken run. A run that finished its ``epochs`` is refused."""
+    if state["epoch"] >= epochs:
+        raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
+    train.start_at(state["epoch"])
+    return fit(
+        model,
+        train,
+        val,
+        epochs=epochs,
+        initial_epoch=state["epoch"],
+        run_dir=run_dir,
+        best=state["best"],
+        **fit_args,
+    )
 
 
 def process_callbacks(run: Run, everywhere, writers, after=()) -> list:
