@@ -19,6 +19,18 @@ def image_list(images: np.ndarray | Sequence[np.ndarray]) -> list:
     return list(images)
 
 
+def indices_by_size(images: list) -> dict[tuple[int, int], list[int]]:
+    """The indices of ``images`` grouped by ``(height, width)``, in order; an image that is
+    not ``(H, W, 3)`` raises ``ValueError`` naming its index (same-size batches for
+    ``segment``)."""
+    by_size: dict[tuple[int, int], list[int]] = {}
+    for i, img in enumerate(images):
+        if img.ndim != 3 or img.shape[-1] != 3:
+            raise ValueError(f"image {i}: expected (H, W, 3) RGB, got shape {img.shape}")
+        by_size.setdefault(tuple(img.shape[:2]), []).append(i)
+    return by_size
+
+
 def padded_chunks(items: list, size: int, pad: bool) -> Iterator[tuple[np.ndarray, int]]:
     """``(np.stack(chunk), n)`` for chunks of ``size`` items, ``n`` of them real; with ``pad``
     a short last chunk repeats its last item up to ``size`` (one shape: no retrace)."""

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zoo.data.chunks import image_list, padded_chunks
+from zoo.data.chunks import image_list, indices_by_size, padded_chunks
 from zoo.errors import ZooError
 
 
@@ -116,16 +116,13 @@ class ExportedSegmenter(ExportedModel):
         """A uint8 class-index mask ``(H, W)`` for each RGB uint8 image (same-size batches)."""
         images = image_list(images)
         masks: list = [None] * len(images)
-        by_size: dict[tuple[int, int], list[int]] = {}
-        for i, img in enumerate(images):
-            if img.ndim != 3 or img.shape[-1] != 3:
-                raise ValueError(f"image {i}: expected (H, W, 3) RGB, got shape {img.shape}")
-            if self.image_size and tuple(img.shape[:2]) != self.image_size:
+        by_size = indices_by_size(images)
+        for (h, w), indices in by_size.items():
+            if self.image_size and (h, w) != self.image_size:
                 raise ZooError(
-                    f"image {i}: this file was exported for {self.image_size[0]}x"
-                    f"{self.image_size[1]} images, got {img.shape[0]}x{img.shape[1]}"
+                    f"image {indices[0]}: this file was exported for {self.image_size[0]}x"
+                    f"{self.image_size[1]} images, got {h}x{w}"
                 )
-            by_size.setdefault(img.shape[:2], []).append(i)
         for indices in by_size.values():
             size, pad = self._chunking(len(indices), batch_size)
             chunks = [np.asarray(images[i], np.uint8) for i in indices]
