@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from zoo.api import load_model_file
     from zoo.half_precision import save_half_precision
     from zoo.training.checkpoint import save_model_atomic
-    from zoo.weights import manifest, sha256_of, weights_dir, write_manifest
+    from zoo.weights import weights_dir
 
     model = load_model_file(args.checkpoint, compile=False)
     model.trainable = True  # layers frozen by a recipe (train.freeze) are a training choice
@@ -79,33 +79,41 @@ def main(argv: list[str] | None = None) -> int:
     eval_command = (
         f"zoo eval weights/{out.name} --data {args.data} --split {args.split}{extra} --json"
     )
+    fields = dict(weights_storage=args.storage, train_command=args.train_command)
+    fields.update(recipe=args.recipe, dataset=args.dataset, dataset_licence=args.licence)
+    return publish(args, model, eval_command, fields)
+
+
+def publish(args: argparse.Namespace, model, eval_command: str, fields: dict) -> int:
+    """Evaluate ``weights/<args.name>.keras`` with ``eval_command`` and write its manifest
+    record: what every record holds, measured here, then ``fields``; prints the metrics.
+    Returns 1 when the evaluation failed (nothing written), else 0."""
+    from zoo.weights import manifest, sha256_of, weights_dir, write_manifest
+
+    name, split, notes = args.name, args.split, args.notes
+    out = weights_dir() / f"{name}.keras"
     metrics = run_eval(eval_command)
     if metrics is None:
         return 1
-    config = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable")}
     records = manifest()
-    records[args.name] = {
+    records[name] = {
         "file": out.name,
         "sha256": sha256_of(out),
         "size_bytes": out.stat().st_size,
-        "weights_storage": args.storage,
         "task": model.task,
         "architecture": model.architecture_name(),
-        "config": config,
+        "config": {k: v for k, v in model.get_config().items() if k not in ("name", "trainable")},
         "preprocessing": preprocessing_of(model),
         "classes": list(model.class_names) if hasattr(model, "class_names") else None,
         "metrics": metrics,
-        "eval_split": args.split,
-        "eval_command": eval_command.replace(f"weights/{out.name}", args.name),
-        "train_command": args.train_command,
-        "recipe": args.recipe,
-        "dataset": args.dataset,
-        "dataset_licence": args.licence,
+        "eval_split": split,
+        "eval_command": eval_command.replace(f"weights/{out.name}", name),
+        **fields,
         "num_params": int(model.count_params()),
-        "notes": args.notes,
+        "notes": notes,
     }
     write_manifest(records)
-    print(json.dumps(records[args.name]["metrics"]))
+    print(json.dumps(records[name]["metrics"]))
     return 0
 
 

@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import subprocess
@@ -29,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from publish import preprocessing_of, run_eval
+from publish import publish
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -74,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from zoo.api import load_model_file
     from zoo.half_precision import to_half_precision_file
-    from zoo.weights import manifest, sha256_of, weights_dir, write_manifest
+    from zoo.weights import sha256_of, weights_dir
 
     out = weights_dir() / f"{args.name}.keras"
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,46 +82,16 @@ def main(argv: list[str] | None = None) -> int:
         to_half_precision_file(full, out)
     model = load_model_file(out, compile=False)
     eval_command = f"zoo eval weights/{out.name} --data {args.data} --split {args.split} --json"
-    metrics = run_eval(eval_command)
-    if metrics is None:
-        return 1
-    config = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable")}
     files = {
         role: {"file": Path(path).name, "sha256": sha256_of(expand(path))}
         for role, path in (("cfg", args.cfg), ("weights", args.weights), ("names", args.names))
     }
-    records = manifest()
-    records[args.name] = {
-        "file": out.name,
-        "sha256": sha256_of(out),
-        "size_bytes": out.stat().st_size,
-        "weights_storage": "float16",
-        "task": model.task,
-        "architecture": model.architecture_name(),
-        "default": bool(args.default),
-        "config": config,
-        "preprocessing": preprocessing_of(model),
-        "classes": list(model.class_names),
-        "metrics": metrics,
-        "eval_split": args.split,
-        "eval_command": eval_command.replace(f"weights/{out.name}", args.name),
-        "train_command": convert_command,
-        "recipe": None,
-        "source": {
-            "repository": args.repository,
-            "commit": args.commit,
-            "path": args.upstream_path,
-            "files": files,
-            "licence": args.licence,
-        },
-        "dataset": COCO_DATASET,
-        "dataset_licence": COCO_LICENCE,
-        "num_params": int(model.count_params()),
-        "notes": args.notes,
-    }
-    write_manifest(records)
-    print(json.dumps(records[args.name]["metrics"]))
-    return 0
+    source = {"repository": args.repository, "commit": args.commit}
+    source.update(path=args.upstream_path, files=files, licence=args.licence)
+    fields = {"weights_storage": "float16", "default": bool(args.default)}
+    fields.update(train_command=convert_command, recipe=None, source=source)
+    fields.update(dataset=COCO_DATASET, dataset_licence=COCO_LICENCE)
+    return publish(args, model, eval_command, fields)
 
 
 if __name__ == "__main__":

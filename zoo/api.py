@@ -18,10 +18,6 @@ from typing import Any
 from zoo.errors import WeightsError, ZooError
 
 
-def _is_model_path(name: str | os.PathLike) -> bool:
-    return str(name).endswith(".keras") or Path(name).is_file()
-
-
 def load_model_file(path: str | os.PathLike, compile: bool = False):
     """Load a ``.keras`` file with ``safe_mode`` (no pickle, no lambdas).
 
@@ -123,13 +119,16 @@ def create_model(
         overrides: architecture config values to change.
     """
     from zoo.registry import get_architecture
+    from zoo.sources import resolve_source
     from zoo.weights import manifest, resolve_weights
 
+    found = resolve_source(name)
+    name = found.name
     if class_names is not None:
         num_classes = num_classes or len(class_names)
     records = manifest()
     source = None
-    if _is_model_path(name):
+    if found.file:
         source = load_model_file(name)
         arch_name, config = _arch_of(source)
         if weights is None:
@@ -184,8 +183,10 @@ def load(name_or_path: str | os.PathLike, **kwargs: Any):
     model of its task running in that runtime (:mod:`zoo.runtime`); ``kwargs`` may then only
     be ``threads``.
     """
-    from zoo.runtime import exported_format, load_exported
+    from zoo.runtime import load_exported
+    from zoo.sources import resolve_source
 
-    if exported_format(name_or_path) is not None:
-        return load_exported(name_or_path, **kwargs)
-    return create_model(name_or_path, weights="default", **kwargs)
+    source = resolve_source(name_or_path)
+    if source.kind == "exported":
+        return load_exported(source, **kwargs)
+    return create_model(source, weights="default", **kwargs)

@@ -1,12 +1,14 @@
-"""What both deploy scripts share: reading an image, the model's metadata, writing results.
+"""What both deploy scripts share: the command line, reading an image, writing results.
 
 Only numpy and OpenCV: this folder shows an app that uses a zoo export without zoo.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -44,3 +46,29 @@ def report_mask(meta: dict, mask: np.ndarray, out_path: str | None) -> None:
         print(json.dumps({"class": name, "fraction": round(float(count) / mask.size, 4)}))
     if out_path:
         cv2.imwrite(out_path, mask.astype(np.uint8))
+
+
+def main(description: str, open_model: Callable[[str], tuple[dict, Callable[..., dict]]]) -> None:
+    """The deploy scripts' command line: ``MODEL IMAGE [--out PATH] [--conf C] [--iou I]``.
+
+    ``open_model(path)`` returns the file's zoo metadata and a function that runs it on named
+    input arrays and returns its named outputs.
+    """
+    p = argparse.ArgumentParser(description=description.split("\n\n")[0])
+    p.add_argument("model")
+    p.add_argument("image")
+    p.add_argument("--out", default=None, help="annotated image (detection) or mask PNG")
+    p.add_argument("--conf", type=float, default=0.25)
+    p.add_argument("--iou", type=float, default=0.45)
+    args = p.parse_args()
+
+    meta, run = open_model(args.model)
+    image = read_rgb(args.image)
+    feeds = {"images": image[None]}
+    if meta["task"] == "detection":
+        feeds.update(conf=np.array(args.conf, np.float32), iou=np.array(args.iou, np.float32))
+    out = run(**feeds)
+    if meta["task"] == "detection":
+        report_detections(meta, image, out, args.out)
+    else:
+        report_mask(meta, out["mask"][0], args.out)

@@ -10,14 +10,12 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
-from common import read_rgb, report_detections, report_mask
+from common import main
 
 
 def zoo_metadata(data: bytes) -> dict:
@@ -30,28 +28,11 @@ def zoo_metadata(data: bytes) -> dict:
     raise SystemExit("no zoo metadata in this file")
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("model")
-    p.add_argument("image")
-    p.add_argument("--out", default=None, help="annotated image (detection) or mask PNG")
-    p.add_argument("--conf", type=float, default=0.25)
-    p.add_argument("--iou", type=float, default=0.45)
-    args = p.parse_args()
-
-    data = Path(args.model).read_bytes()
-    meta = zoo_metadata(data)
-    run = Interpreter(model_content=data).get_signature_runner()
-    image = read_rgb(args.image)
-    feeds = {"images": image[None]}
-    if meta["task"] == "detection":
-        feeds.update(conf=np.array(args.conf, np.float32), iou=np.array(args.iou, np.float32))
-    out = run(**feeds)
-    if meta["task"] == "detection":
-        report_detections(meta, image, out, args.out)
-    else:
-        report_mask(meta, out["mask"][0], args.out)
+def open_litert(path: str):
+    """The file's zoo metadata and its signature runner."""
+    data = Path(path).read_bytes()
+    return zoo_metadata(data), Interpreter(model_content=data).get_signature_runner()
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, open_litert)

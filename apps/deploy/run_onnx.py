@@ -10,36 +10,23 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import json
 
-import numpy as np
 import onnxruntime as ort
-from common import read_rgb, report_detections, report_mask
+from common import main
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("model")
-    p.add_argument("image")
-    p.add_argument("--out", default=None, help="annotated image (detection) or mask PNG")
-    p.add_argument("--conf", type=float, default=0.25)
-    p.add_argument("--iou", type=float, default=0.45)
-    args = p.parse_args()
-
-    session = ort.InferenceSession(args.model, providers=["CPUExecutionProvider"])
+def open_onnx(path: str):
+    """The file's zoo metadata and a function running it on the CPU, outputs by name."""
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     meta = json.loads(session.get_modelmeta().custom_metadata_map["zoo"])
-    image = read_rgb(args.image)
-    feeds = {"images": image[None]}
-    if meta["task"] == "detection":
-        feeds.update(conf=np.array(args.conf, np.float32), iou=np.array(args.iou, np.float32))
     names = [o.name for o in session.get_outputs()]
-    out = dict(zip(names, session.run(None, feeds), strict=True))
-    if meta["task"] == "detection":
-        report_detections(meta, image, out, args.out)
-    else:
-        report_mask(meta, out["mask"][0], args.out)
+
+    def run(**feeds) -> dict:
+        return dict(zip(names, session.run(None, feeds), strict=True))
+
+    return meta, run
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, open_onnx)

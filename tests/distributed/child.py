@@ -66,6 +66,7 @@ def main() -> None:
         tensorflow_device_flag(devices)
     import keras
 
+    import zoo.training.devices as D
     import zoo.training.run as R
 
     run = R.start_run(  # first: TensorFlow's logical devices precede any computation
@@ -82,7 +83,7 @@ def main() -> None:
         R.end_run()
         one = train(spec["task"], spec["config"], spec["run_dir"] + "-one")
         arrays.update({f"one_{i}": w for i, w in enumerate(one)})
-        R._RUN = run
+        D._RUN = run
         if distribution is not None:
             keras.distribution.set_distribution(distribution)
     dp = train(spec["task"], spec["config"], spec["run_dir"], resume=spec.get("resume", False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def smoke(tmp_path, name: str, *args: str):
     out = tmp_path / f"{name}.json"
-    env = {**os.environ, "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    # the interpreter running the tests, activated or not (a venv's python started by its path)
+    env = {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHON": sys.executable,
+    }
     env.pop("XLA_FLAGS", None)
     common = ["--tiny", "--steps", "2", "--warmup", "1", "--json", str(out)]
     done = subprocess.run(

@@ -2,49 +2,31 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
+from zoo.backend import setup_backend
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.errors import ZooError
 
 
-def setup_backend() -> None:
-    """Import Keras with TensorFlow's start-up logs kept off stderr.
+def open_model(name: str):
+    """Load a model by name, ``.keras`` path or exported file (:mod:`zoo.sources` decides
+    which, once); Keras is imported quietly when the model needs it."""
+    from zoo.api import load
+    from zoo.sources import resolve_source
 
-    TensorFlow 2.20+ prints absl/oneDNN notices on stderr at import even with
-    ``TF_CPP_MIN_LOG_LEVEL=3``, which would break the one-line error contract; stderr is
-    silenced at the file-descriptor level while Keras imports (unless that variable asks for
-    logs, i.e. is set below 3).
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if "keras" in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"] != "3":
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import keras  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    source = resolve_source(name)
+    if source.needs_keras:
+        setup_backend()
+    return load(source)
 
 
 def load_model(name: str, task: str):
     """Load a model by name, ``.keras`` path or exported file and check it does ``task``."""
-    from zoo.api import load
-    from zoo.runtime import exported_format
-
-    if exported_format(name) in (None, "tf_saved_model"):
-        setup_backend()
-
-    model = load(name)
+    model = open_model(name)
     actual = getattr(model, "task", None)
     if actual != task:
         raise ZooError(f"{name}: this is a {actual or 'non-zoo'} model, not a {task} model")
@@ -54,12 +36,14 @@ def load_model(name: str, task: str):
 def load_fast_model(name: str, task: str, runtime: str):
     """``name`` in the runtime ``--runtime`` asks for (see :mod:`zoo.runtime.cache`)."""
     from zoo.runtime.cache import cached_export, choose_runtime
+    from zoo.sources import resolve_source
 
+    name = resolve_source(name)
     chosen = choose_runtime(name, runtime)
     if chosen in ("file", "keras"):
         model = load_model(name, task)
         return model.for_inference() if task == "detection" else model
-    return load_model(str(cached_export(name, chosen)), task)
+    return load_model(str(cached_export(str(name), chosen)), task)
 
 
 RUNTIME_OPTION = click.option(

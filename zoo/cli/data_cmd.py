@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from zoo.cli.options import count_option
 from zoo.progress import quiet_option
 
 
@@ -60,14 +61,8 @@ def check(root, split, num_classes, task):
     type=click.Path(exists=True, file_okay=False),
     help="Dataset folder (repeatable).",
 )
-@click.option("-n", "num_anchors", default=6, show_default=True, type=click.IntRange(1, 30))
-@click.option(
-    "--size",
-    default=320,
-    show_default=True,
-    type=click.IntRange(32, 4096),
-    help="Model input size (square).",
-)
+@count_option("-n", "num_anchors", default=6, low=1, high=30)
+@count_option("--size", default=320, low=32, high=4096, help="Model input size (square).")
 @click.option(
     "--letterbox/--resize",
     default=False,

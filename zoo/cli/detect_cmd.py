@@ -8,27 +8,21 @@ Example:
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from zoo.cli.common import (
-    RUNTIME_OPTION,
-    collect_media,
-    default_model,
-    load_fast_model,
-    report,
+from zoo.cli.common import RUNTIME_OPTION, default_model, load_fast_model
+from zoo.cli.media import gather_media, image_batches, run_videos, write_atomic
+from zoo.cli.options import (
+    EVERY_OPTION,
+    count_option,
+    fraction_option,
+    model_option,
+    path_option,
 )
-from zoo.progress import Progress, quiet_option
+from zoo.progress import quiet_option
 from zoo.writable import writable_dir, writable_file
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _record(path: Path, image, det: dict, class_names: list[str]) -> dict:
@@ -50,35 +44,19 @@ def _record(path: Path, image, det: dict, class_names: list[str]) -> dict:
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="IMAGES_VIDEOS_OR_FOLDERS...")
-@click.option(
-    "--model",
-    "model_name",
-    default=None,
-    help="Model name, .keras path or exported file [default: the default detection model].",
-)
-@click.option(
+@model_option("Model name, .keras path or exported file [default: the default detection model].")
+@path_option(
     "--out",
     "out_dir",
-    default=None,
-    type=click.Path(file_okay=False),
+    folder=True,
     help="Folder for annotated copies <stem>.jpg (none when omitted and --json is given).",
 )
 @click.option("--json", "json_path", default=None, help="Write the detections to this JSON file.")
-@click.option(
-    "--conf", default=0.25, show_default=True, type=click.FloatRange(0, 1), help="Score threshold."
-)
-@click.option(
-    "--iou", default=0.45, show_default=True, type=click.FloatRange(0, 1), help="NMS IoU threshold."
-)
-@click.option("--max-det", default=100, show_default=True, type=click.IntRange(1, 10000))
-@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 256))
-@click.option(
-    "--every",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 100000),
-    help="Videos: keep one frame in N (the output video's frame rate is divided by N).",
-)
+@fraction_option("--conf", default=0.25, help="Score threshold.")
+@fraction_option("--iou", default=0.45, help="NMS IoU threshold.")
+@count_option("--max-det", default=100, low=1, high=10000)
+@count_option("--batch-size", default=8, low=1, high=256)
+@EVERY_OPTION
 @quiet_option
 @RUNTIME_OPTION
 def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_size, every, runtime):
@@ -93,15 +71,9 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
     import cv2
 
     from zoo.cli.video_infer import detect_video
-    from zoo.data.images import read_image
     from zoo.detection.draw import draw_detections
-    from zoo.errors import DataError
 
-    images, videos, problems = collect_media(inputs)
-    report(problems)
-    failed = bool(problems)
-    if not images and not videos:
-        raise click.exceptions.Exit(2)
+    images, videos, failures = gather_media(inputs)
     if out_dir is None and json_path is None:
         out_dir = "detect_out"
     out = writable_dir(out_dir, "--out folder") if out_dir else None  # before the model loads
@@ -110,8 +82,7 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
     # Keras: batch norm folded into the convolutions (same detections, twice as fast on CPU)
     model = load_fast_model(model_name or default_model("detection"), "detection", runtime)
     records: list[dict] = []
-
-    def run(batch):
+    for batch in image_batches(images, batch_size, "detect", failures):
         dets = model.detect(
             [img for _, img in batch], conf=conf, iou=iou, max_det=max_det, batch_size=batch_size
         )
@@ -123,39 +94,14 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
                     img, det["boxes"], det["scores"], det["labels"], model.class_names
                 )
                 _, jpg = cv2.imencode(".jpg", cv2.cvtColor(vis, cv2.COLOR_RGB2BGR))
-                _write_atomic(out / f"{path.stem}.jpg", jpg.tobytes())
+                write_atomic(out / f"{path.stem}.jpg", jpg.tobytes())
                 line += f" -> {out / (path.stem + '.jpg')}"
             click.echo(line)
 
-    batch = []
-    bar = Progress(total=len(images), desc="detect", unit="img")
-    for path in images:
-        bar.update(1)
-        try:
-            image = read_image(path)
-        except DataError as err:
-            click.echo(f"zoo: error: {err}", err=True)
-            failed = True
-            continue
-        batch.append((path, image))
-        if len(batch) == batch_size:
-            run(batch)
-            batch = []
-    if batch:
-        run(batch)
-    bar.close()
-    for path in videos:
-        try:
-            frames, written, problem = detect_video(
-                model, path, out, conf, iou, max_det, batch_size, every, _record
-            )
-        except DataError as exc:
-            click.echo(f"zoo: error: {exc}", err=True)
-            failed = True
-            continue
-        if problem:
-            click.echo(f"zoo: error: {problem}", err=True)
-            failed = True
+    def one_video(path):
+        return detect_video(model, path, out, conf, iou, max_det, batch_size, every, _record)
+
+    for path, frames, written in run_videos(videos, failures, one_video):
         records.extend(frames)
         found = sum(len(r["detections"]) for r in frames)
         line = f"{path}: {len(frames)} frame(s), {found} detection(s)"
@@ -163,8 +109,8 @@ def detect(inputs, model_name, out_dir, json_path, conf, iou, max_det, batch_siz
     if json_path is not None:
         target = Path(json_path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(target, (json.dumps(records, indent=1) + "\n").encode())
-    sys.exit(1 if failed else 0)
+        write_atomic(target, (json.dumps(records, indent=1) + "\n").encode())
+    failures.exit()
 
 
 COMMANDS = [detect]

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from zoo.cli.common import setup_backend
+from zoo.cli.common import open_model
+from zoo.cli.options import beam_option, count_option
 from zoo.progress import quiet_option
 
 
@@ -31,14 +32,8 @@ from zoo.progress import quiet_option
     "(stratified by class, --split-seed).",
 )
 @click.option("--split-seed", default=0, show_default=True, type=int)
-@click.option(
-    "--beam",
-    default=5,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Beam size (translation).",
-)
-@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 1024))
+@beam_option("Beam size (translation).")
+@count_option("--batch-size", default=8, low=1, high=1024)
 @click.option(
     "--tta",
     is_flag=True,
@@ -56,12 +51,6 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
     A sample that cannot be used (unreadable image, missing file) is named on stderr and left
     out; ``skipped`` lists them, and the exit status is 1 when any was skipped.
     """
-    from zoo.api import load
-    from zoo.runtime import exported_format
-
-    if exported_format(model_name) in (None, "tf_saved_model"):
-        setup_backend()
-
     data_dir = data_dirs[0]
     task_data = None
     read_skipped: list[str] = []
@@ -78,7 +67,7 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
             task_data = split_dataset(task_data, val_fraction, split_seed)[
                 1 if split == "val" else 0
             ]
-    model = load(model_name)
+    model = open_model(model_name)
     task = getattr(model, "task", None)
     if task_data is not None and task != "detection":
         raise click.UsageError("several --data folders and --val-fraction are for detection")

@@ -7,6 +7,7 @@ import json
 import click
 
 from zoo.cli.common import setup_backend
+from zoo.cli.options import beam_option
 from zoo.progress import Progress, quiet_option
 
 LIST_FIELDS = ("task", "file", "sha256", "dataset", "classes", "metrics")
@@ -139,9 +140,7 @@ def _batch(value: str) -> int | None:
 )
 @click.option("--size", default=None, metavar="HxW", help="Fixed input image size [default: any].")
 @click.option("--batch", default="dynamic", show_default=True, metavar="N|dynamic")
-@click.option(
-    "--beam", default=5, show_default=True, type=click.IntRange(1, 64), help="Translation beam."
-)
+@beam_option("Translation beam.")
 @click.option(
     "--int8",
     is_flag=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from zoo.cli.common import default_model, load_model
+from zoo.cli.options import beam_option, count_option, model_option, path_option
 from zoo.progress import quiet_option
 from zoo.translation.languages import choose_translation_model
 from zoo.translation.long_lines import clean_line
@@ -44,12 +45,9 @@ def _read_input(source: str) -> tuple[list[str], list[str]]:
 
 @click.command()
 @click.argument("texts", nargs=-1, metavar="[TEXT]...")
-@click.option(
-    "--model",
-    "model_name",
-    default=None,
-    help="Model name, .keras path or exported file [default: rnnsearch-en-fr, general-domain "
-    "English to French].",
+@model_option(
+    "Model name, .keras path or exported file [default: rnnsearch-en-fr, general-domain "
+    "English to French]."
 )
 @click.option(
     "--to",
@@ -73,29 +71,21 @@ def _read_input(source: str) -> tuple[list[str], list[str]]:
     metavar="FILE|-",
     help="Translate the lines of FILE ('-': standard input).",
 )
-@click.option(
+@path_option(
     "--output",
     "output_file",
-    default=None,
-    type=click.Path(dir_okay=False),
+    folder=False,
     help="Write the translations here (written whole, atomically) [default: stdout].",
 )
-@click.option(
-    "--beam",
-    default=5,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Beam size (1: greedy).",
-)
-@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 4096))
+@beam_option("Beam size (1: greedy).")
+@count_option("--batch-size", default=64, low=1, high=4096)
 @click.option(
     "--alpha", default=0.6, show_default=True, type=float, help="GNMT length penalty exponent."
 )
-@click.option(
+@path_option(
     "--attention",
     "attention_dir",
-    default=None,
-    type=click.Path(file_okay=False),
+    folder=True,
     help="Also write one attention heatmap PNG per sentence into this folder.",
 )
 @quiet_option

@@ -1,10 +1,11 @@
 """Keep a dataset inside its folder: files it names resolve under its root, or are refused.
 
 Annotation files name other files (``<filename>`` in VOC XML, ``file_name`` in COCO JSON, image
-lists and folders in a YOLO ``data.yaml``, ids in split lists). A name that is absolute, that
-climbs with ``..``, or that reaches through a symbolic link to somewhere outside the dataset
-root is refused with :class:`zoo.errors.DataError` naming the annotation that said it. Links
-that stay inside the root are followed as usual.
+lists and folders in a YOLO ``data.yaml``, ids in split lists). A name that is absolute or that
+climbs with ``..`` is refused with :class:`zoo.errors.DataError` naming the annotation that said
+it. Symbolic links are followed wherever they point (a split folder linked in from another
+disk, ``camvid/test -> /mnt/data/camvid/test``, reads as if it were there): a link says where
+the folder's owner put the files, as in torchvision, ultralytics and tfds.
 
 Example:
     >>> from pathlib import Path
@@ -29,8 +30,8 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 def resolve_inside(
     folder: Path, name: str | os.PathLike, where: str, root: Path | None = None
 ) -> Path:
-    """``folder / name`` when ``name`` is relative, has no ``..`` and (links followed) stays in
-    ``root`` (default ``folder``); else :class:`DataError` naming ``where``."""
+    """``folder / name`` when ``name`` is relative, has no ``..`` and stays in ``root`` (default
+    ``folder``); else :class:`DataError` naming ``where``."""
     raw = str(name)
     if "\x00" in raw:
         raise DataError(f"{where}: file name {raw!r} holds a NUL byte; refused")
@@ -42,16 +43,15 @@ def resolve_inside(
 
 
 def check_inside(root: Path, path: Path, where: str) -> Path:
-    """``path`` when, links followed, it lies inside ``root``; else :class:`DataError`.
+    """``path`` when, as written (links not resolved), it lies inside ``root``; else
+    :class:`DataError`.
 
     Example:
         >>> check_inside(Path("data"), Path("data/a.jpg"), "list.txt")
         PosixPath('data/a.jpg')
     """
-    real_root = Path(root).resolve()
-    real = Path(path).resolve()
-    if real != real_root and real_root not in real.parents:
-        raise DataError(
-            f"{where}: {path} leads to {real}, outside the dataset folder {root}; refused"
-        )
+    real_root = os.path.normpath(os.path.abspath(root))
+    real = os.path.normpath(os.path.abspath(path))
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise DataError(f"{where}: {path} is outside the dataset folder {root}; refused")
     return path

@@ -24,7 +24,7 @@ import keras
 from zoo.blocks.preprocessing import ImageNormalization
 from zoo.darknet import build, heads, parse_cfg_text
 from zoo.detection.heads import head_bias
-from zoo.detection.loss import IGNORE_THRESH, yolo_loss
+from zoo.detection.loss import IGNORE_THRESH, detector_loss
 from zoo.detection.predict import DEFAULT_POSTPROCESS, DetectorMixin, normalization_args
 from zoo.errors import ZooError
 
@@ -192,16 +192,7 @@ class DarknetDetector(DetectorMixin, keras.Model):
         """The YOLOv3 loss (fine-tuning ``[yolo]`` models; ``[region]`` heads are not trained)."""
         if any(m["type"] != "yolo" or m["new_coords"] for m in self.heads_meta):
             raise ZooError("only [yolo] heads with new_coords=0 can be trained")
-        total, _ = yolo_loss(
-            self.raw_outputs(y_pred),
-            y,
-            self.head_specs(),
-            self.strides,
-            self.input_size,
-            self.num_classes,
-            self.ignore_thresh,
-        )
-        return total
+        return detector_loss(self, y, y_pred)
 
     def get_config(self):
         return {

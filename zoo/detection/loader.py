@@ -61,7 +61,8 @@ class DetectionLoader(EpochBatches):
         max_boxes: ground-truth boxes kept per image for the ignore mask.
         drop_remainder: drop the last, smaller batch.
         seed: seed of order and augmentation (reproducible per epoch and batch).
-        workers, use_multiprocessing, max_queue_size: passed to ``keras.utils.PyDataset``.
+        pydataset: ``workers``, ``use_multiprocessing``, ``max_queue_size``, passed to
+            ``keras.utils.PyDataset``.
     """
 
     def __init__(
@@ -75,23 +76,11 @@ class DetectionLoader(EpochBatches):
         max_boxes: int = 100,
         drop_remainder: bool = False,
         seed: int = 0,
-        workers: int = 1,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
+        **pydataset,
     ) -> None:
         if len(dataset) == 0:
             raise DataError(f"{dataset.source}: no images")
-        super().__init__(
-            dataset,
-            batch_size,
-            shuffle,
-            cache,
-            drop_remainder,
-            seed,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
-        )
+        super().__init__(dataset, batch_size, shuffle, cache, drop_remainder, seed, **pydataset)
         self.input_size = tuple(int(v) for v in model.input_size)
         self.strides = [int(s) for s in model.strides]
         self.anchors = [list(a) for a in model.anchors]

@@ -29,7 +29,7 @@ from keras import ops
 
 from zoo.detection.decode import cell_grid, split_head
 from zoo.detection.nms import pairwise_iou
-from zoo.training.replicas import global_sum
+from zoo.training.replicas import global_sum, num_replicas
 
 IGNORE_THRESH = 0.5
 
@@ -118,3 +118,21 @@ def yolo_loss(
     batch = global_sum(ops.cast(ops.shape(raws[0])[0], "float32"))
     parts = {"box": box / batch, "object": obj / batch, "class": cls / batch}
     return parts["box"] + parts["object"] + parts["class"], parts
+
+
+def detector_loss(model, y, y_pred):
+    """:func:`yolo_loss` of a zoo detector's raw outputs ``y_pred`` against the loader's targets
+    ``y``, with the model's own added losses (``model.losses``) over the replicas."""
+    total, _ = yolo_loss(
+        model.raw_outputs(y_pred),
+        y,
+        model.head_specs(),
+        model.strides,
+        model.input_size,
+        model.num_classes,
+        model.ignore_thresh,
+    )
+    replicas = num_replicas()  # a TensorFlow strategy sums the replicas' gradients
+    for extra in model.losses:
+        total = total + ops.sum(ops.cast(extra, "float32")) / replicas
+    return total

@@ -24,9 +24,17 @@ import keras
 import numpy as np
 from keras import ops
 
+from zoo.blocks.fold import fold_batch_norm
+from zoo.data.chunks import image_list
 from zoo.detection.decode import decode_heads
 from zoo.detection.nms import detection_nms
-from zoo.detection.prepare import RESIZE_MODES, prepare_image, transform_row  # noqa: F401
+from zoo.detection.prepare import (  # noqa: F401
+    RESIZE_MODES,
+    prepare_image,
+    prepared_batches,
+    transform_row,
+    unpack_detections,
+)
 
 DEFAULT_POSTPROCESS = {
     "conf": 0.25,
@@ -82,8 +90,6 @@ class DetectorMixin:
 
     def for_inference(self):
         """A faster inference-only copy, batch norm folded (:mod:`zoo.detection.inference`)."""
-        from zoo.detection.inference import inference_copy
-
         return inference_copy(self)
 
     def raw_outputs(self, outputs) -> list:
@@ -184,26 +190,51 @@ class DetectorMixin:
         if unknown:
             raise TypeError(f"unknown detect() settings: {sorted(unknown)}")
         settings = {k: v for k, v in given.items() if v is not None}
-        if isinstance(images, np.ndarray) and images.ndim == 3:
-            images = [images]
-        images = list(images)
+        images = image_list(images)
         results = []
-        for start in range(0, len(images), batch_size):
-            chunk = images[start : start + batch_size]
-            batch, transforms = self.prepare(chunk)
-            n = len(chunk)
-            if len(images) > batch_size and n < batch_size:  # one shape: no retrace/recompile
-                fill = batch_size - n
-                batch = np.concatenate([batch, np.repeat(batch[-1:], fill, 0)])
-                transforms = np.concatenate([transforms, np.repeat(transforms[-1:], fill, 0)])
-            out = self._predict_with(settings, {"images": batch, "transforms": transforms})
-            for i in range(n):
-                k = int(out["num_detections"][i])
-                results.append(
-                    {
-                        "boxes": out["boxes"][i, :k].astype(np.float32),
-                        "scores": out["scores"][i, :k].astype(np.float32),
-                        "labels": out["classes"][i, :k].astype(np.int64),
-                    }
-                )
+        batches = prepared_batches(
+            images, self.input_size, self.preprocessing, batch_size, len(images) > batch_size
+        )
+        for batch, transforms, n in batches:
+            rows = np.stack([transform_row(t) for t in transforms])
+            if len(rows) < len(batch):
+                rows = np.concatenate([rows, np.repeat(rows[-1:], len(batch) - n, 0)])
+            data = {"images": batch.astype(np.float32), "transforms": rows}
+            results += unpack_detections(self._predict_with(settings, data), n)
         return results
+
+
+class InferenceDetector(DetectorMixin, keras.Model):
+    """A folded detector network carrying the decoding settings of the model it came from.
+
+    Args:
+        network: the folded functional network (raw head outputs).
+        source: the detector it was made from (a :class:`DetectorMixin` model).
+    """
+
+    def __init__(self, network: keras.Model, source, **kwargs):
+        super().__init__(inputs=network.inputs, outputs=network.outputs, **kwargs)
+        self.input_size = tuple(int(v) for v in source.input_size)
+        self.num_classes = int(source.num_classes)
+        self.class_names = list(source.class_names)
+        self.preprocessing = dict(source.preprocessing)
+        self.postprocess = dict(source.postprocess)
+        self.strides = list(source.strides)
+        self._head_specs = [dict(spec) for spec in source.head_specs()]
+
+    def head_specs(self) -> list[dict]:
+        return [dict(spec) for spec in self._head_specs]
+
+    def for_inference(self):
+        return self
+
+    def get_config(self):
+        raise NotImplementedError(
+            "an InferenceDetector is not saved: save the model it was made from"
+        )
+
+
+def inference_copy(model) -> InferenceDetector:
+    """``model`` (a zoo detector) with batch norm folded; see the module docstring."""
+    network = fold_batch_norm(keras.Model(model.inputs, model.outputs, name="network"))
+    return InferenceDetector(network, model, name=f"{model.name}_inference")

@@ -11,9 +11,12 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 
+from zoo.data.chunks import padded_chunks
 from zoo.detection.augment import BORDER, ResizeTransform, letterbox, resize
 
 RESIZE_MODES = ("letterbox", "stretch")
@@ -62,3 +65,34 @@ def transform_row(t: ResizeTransform) -> np.ndarray:
     return np.array(
         [t.scale_x, t.scale_y, t.pad_x, t.pad_y, t.src_size[0], t.src_size[1]], np.float32
     )
+
+
+def prepared_batches(
+    images, input_size, preprocessing: dict, size: int, pad: bool
+) -> Iterator[tuple[np.ndarray, list[ResizeTransform], int]]:
+    """``(batch (B, H, W, 3), transforms of its images, n real images)`` for ``detect``: the
+    images brought to the network size as :func:`prepare_image` does, in padded chunks."""
+    prepared = [prepare_image(np.asarray(im), input_size, preprocessing) for im in images]
+    done = 0
+    for batch, n in padded_chunks([x for x, _ in prepared], size, pad):
+        yield batch, [t for _, t in prepared[done : done + n]], n
+        done += n
+
+
+def unpack_detections(out: dict, n: int, keep: int | None = None, boxes=None) -> list[dict]:
+    """The first ``n`` rows of padded detector outputs (``boxes``, ``scores``, ``classes``,
+    ``num_detections``) as one dict per image, at most ``keep`` detections each;
+    ``boxes(i, rows)`` maps image ``i``'s boxes (default: as they are)."""
+    results = []
+    for i in range(n):
+        k = int(out["num_detections"][i])
+        k = k if keep is None else min(k, keep)
+        found = out["boxes"][i, :k]
+        results.append(
+            {
+                "boxes": (found if boxes is None else boxes(i, found)).astype(np.float32),
+                "scores": out["scores"][i, :k].astype(np.float32),
+                "labels": out["classes"][i, :k].astype(np.int64),
+            }
+        )
+    return results

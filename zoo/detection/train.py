@@ -190,9 +190,9 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
     ``resume=True`` continues from ``last.keras``; ``init_model`` (fine-tuning) supplies the
     starting model instead of a fresh one. Devices and processes: :mod:`zoo.training.run`.
     """
-    from zoo.api import create_model, load_model_file
+    from zoo.api import create_model
     from zoo.detection.callbacks import ValAPCallback
-    from zoo.training.run import current_run, fit
+    from zoo.training.run import current_run, resume_fit, resumed_model
 
     run = current_run()
     keras.utils.set_random_seed(int(config.get("seed", 0)))
@@ -206,12 +206,8 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
     epochs = int(train_cfg.get("epochs", 100))
     state = resume_state(run_dir) if resume else {"epoch": 0, "best": None}
     with run.scope():
-        if resume and state["epoch"] > 0:
-            model = load_model_file(run_dir / "last.keras", compile=True)
-            print(f"zoo: resuming {run_dir} at epoch {state['epoch'] + 1}/{epochs}")
-        else:
-            if resume:
-                print(f"zoo: nothing to resume in {run_dir}; starting fresh")
+        model = resumed_model(run_dir, resume, state, epochs)
+        if model is None:
             if init_model is not None:
                 model = init_model
             elif config["model"].get("init"):
@@ -235,9 +231,6 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
         with run.scope():
             optimizer = make_optimizer(train_cfg, len(train), epochs)
             model.compile(optimizer=optimizer, jit_compile=train_cfg.get("jit_compile", "auto"))
-    if state["epoch"] >= epochs:
-        raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
-    train.start_at(state["epoch"])  # the data order and draws of an unbroken run
     ap = ValAPCallback(
         val_ds,
         every=int(train_cfg.get("eval_every", 5)),
@@ -245,15 +238,9 @@ def train_detection(config: dict, resume: bool = False, init_model=None):
         batch_size=int(train_cfg.get("val_batch_size", 8)),
     )
     monitor = train_cfg.get("monitor", "val_ap50")
-    return fit(
-        model,
-        train,
-        val,
-        epochs=epochs,
-        initial_epoch=state["epoch"],
-        run_dir=run_dir,
-        monitor=monitor,
-        mode="min" if monitor.endswith("loss") else "max",
-        best=state["best"],
-        callbacks=[ap],  # before the checkpoints, which read val_ap50
-    )
+    mode = "min" if monitor.endswith("loss") else "max"
+    # the AP callback runs before the checkpoints, which read val_ap50
+    return resume_fit(
+        model, train, val, state, epochs=epochs, run_dir=run_dir, monitor=monitor, mode=mode,
+        callbacks=[ap],
+    )  # fmt: skip

@@ -23,9 +23,8 @@ import keras
 from zoo.backbones import BACKBONE_PREPROCESSING, create_backbone
 from zoo.blocks.preprocessing import ImageNormalization
 from zoo.detection.heads import default_anchors, head_bias, yolo_neck_heads
-from zoo.detection.loss import IGNORE_THRESH, yolo_loss
+from zoo.detection.loss import IGNORE_THRESH, detector_loss
 from zoo.detection.predict import DEFAULT_POSTPROCESS, DetectorMixin, normalization_args
-from zoo.training.replicas import num_replicas
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -124,19 +123,7 @@ class YOLODetector(DetectorMixin, keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The YOLOv3 loss of raw outputs ``y_pred`` against the loader's targets ``y``."""
-        total, _ = yolo_loss(
-            self.raw_outputs(y_pred),
-            y,
-            self.head_specs(),
-            self.strides,
-            self.input_size,
-            self.num_classes,
-            self.ignore_thresh,
-        )
-        replicas = num_replicas()  # a TensorFlow strategy sums the replicas' gradients
-        for extra in self.losses:
-            total = total + keras.ops.sum(keras.ops.cast(extra, "float32")) / replicas
-        return total
+        return detector_loss(self, y, y_pred)
 
     def get_config(self):
         return {

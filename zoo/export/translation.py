@@ -46,7 +46,8 @@ def export_translation(
     model, name, fmt: str, out: str | os.PathLike, beam: int = 5, batch: int | None = None
 ) -> Path:
     """Write the encoder to ``out`` and its decoder step and SentencePiece model next to it."""
-    from zoo.export import translation_graphs, writers
+    import zoo.export.translation_graphs as translation_graphs
+    import zoo.export.writers as writers
     from zoo.export.metadata import build_metadata
     from zoo.translation.subwords import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 

@@ -15,20 +15,11 @@ import os
 from pathlib import Path
 
 from zoo.errors import ZooError
+from zoo.sources import exported_format, resolve_source
+
+__all__ = ["RUNTIMES", "exported_format", "load_exported"]
 
 RUNTIMES = ("onnx", "litert", "tf_saved_model")
-
-
-def exported_format(path: str | os.PathLike) -> str | None:
-    """``"onnx"``, ``"litert"`` or ``"tf_saved_model"`` for an exported file/folder, else None."""
-    p = Path(path)
-    if p.suffix.lower() == ".onnx":
-        return "onnx"
-    if p.suffix.lower() == ".tflite":
-        return "litert"
-    if p.is_dir() and (p / "saved_model.pb").is_file():
-        return "tf_saved_model"
-    return None
 
 
 def load_exported(path: str | os.PathLike, threads: int | None = None):
@@ -37,7 +28,8 @@ def load_exported(path: str | os.PathLike, threads: int | None = None):
     from zoo.runtime.runners import open_runner
     from zoo.runtime.translator import ExportedTranslator
 
-    fmt = exported_format(path)
+    source = resolve_source(path)
+    path, fmt = source.name, source.format
     if fmt is None:
         raise ZooError(f"{path}: not an exported model (.onnx, .tflite or a SavedModel folder)")
     if not Path(path).exists():

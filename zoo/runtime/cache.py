@@ -33,17 +33,18 @@ FASTEST = {"detection": "litert", "segmentation": "litert"}  # as apps/deploy/be
 def choose_runtime(name: str, runtime: str) -> str:
     """``auto``: the fastest measured runtime of a trained model's task when installed
     (:data:`FASTEST`), else Keras; ``"file"`` for an exported file."""
-    from zoo.runtime import exported_format
+    from zoo.sources import resolve_source
     from zoo.weights import manifest
 
-    if exported_format(name) is not None:
+    name = resolve_source(name)
+    if name.kind == "exported":
         return "file"
     if runtime != "auto":
         if runtime != "keras" and not runtime_available(runtime):
             missing = ", ".join(m for m in NEEDS[runtime] if importlib.util.find_spec(m) is None)
             raise ZooError(f"--runtime {runtime} needs {missing} (pip install 'zoo[export]')")
         return runtime
-    fastest = FASTEST.get(manifest().get(name, {}).get("task"), "keras")
+    fastest = FASTEST.get(manifest().get(str(name), {}).get("task"), "keras")
     return fastest if fastest == "keras" or runtime_available(fastest) else "keras"
 
 
@@ -59,7 +60,7 @@ def cached_export(name: str, runtime: str) -> Path:
     path = cache_dir() / "exports" / f"{sha[:16]}-zoo{zoo.__version__}{SUFFIXES[runtime]}"
     if not path.is_file():
         print(f"zoo: exporting {name} to {runtime} once (cached as {path})", file=sys.stderr)
-        from zoo.cli.common import setup_backend
+        from zoo.backend import setup_backend
         from zoo.export import export_model
 
         setup_backend()

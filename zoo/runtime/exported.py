@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from zoo.data.chunks import image_list, indices_by_size, padded_chunks
 from zoo.errors import ZooError
 
 
@@ -44,17 +45,11 @@ class ExportedModel:
         """Itself: an exported model is already inference-only."""
         return self
 
-    def _batches(self, items: list, batch_size: int):
-        """Chunks of ``items``, each with its count of real entries, padded to one size
-        (the file's fixed batch, or ``batch_size`` when there are several chunks)."""
+    def _chunking(self, count: int, batch_size: int) -> tuple[int, bool]:
+        """The batch size and whether to pad: the file's fixed batch, or ``batch_size``
+        padded when there are several chunks."""
         size = self.fixed_batch or batch_size
-        pad = self.fixed_batch is not None or len(items) > size
-        for start in range(0, len(items), size):
-            chunk = items[start : start + size]
-            n = len(chunk)
-            if pad and n < size:
-                chunk = chunk + [chunk[-1]] * (size - n)
-            yield np.stack(chunk), n
+        return size, self.fixed_batch is not None or count > size
 
 
 class ExportedDetector(ExportedModel):
@@ -83,7 +78,7 @@ class ExportedDetector(ExportedModel):
         ``multi_label`` and ``pre_nms_topk`` are fixed in the file; ``max_det`` can only be
         lowered below the file's.
         """
-        from zoo.detection.prepare import prepare_image
+        from zoo.detection.prepare import prepared_batches, unpack_detections
 
         for key, value in settings.items():
             if key not in ("multi_label", "pre_nms_topk"):
@@ -93,25 +88,14 @@ class ExportedDetector(ExportedModel):
         conf = np.asarray(self.postprocess.get("conf", 0.25) if conf is None else conf, np.float32)
         iou = np.asarray(self.postprocess.get("iou", 0.45) if iou is None else iou, np.float32)
         keep = min(int(max_det or self.max_det), self.max_det)
-        if isinstance(images, np.ndarray) and images.ndim == 3:
-            images = [images]
-        prepared = [
-            prepare_image(np.asarray(im), self.input_size, self.preprocessing) for im in images
-        ]
-        transforms = [t for _, t in prepared]
+        images = image_list(images)
+        size, pad = self._chunking(len(images), batch_size)
         results: list[dict] = []
-        for batch, n in self._batches([x for x, _ in prepared], batch_size):
+        for batch, transforms, n in prepared_batches(
+            images, self.input_size, self.preprocessing, size, pad
+        ):
             out = self.runner.run(images=batch, conf=conf, iou=iou)
-            for i in range(n):
-                k = min(int(out["num_detections"][i]), keep)
-                t = transforms[len(results)]
-                results.append(
-                    {
-                        "boxes": t.invert(out["boxes"][i, :k]).astype(np.float32),
-                        "scores": out["scores"][i, :k].astype(np.float32),
-                        "labels": out["classes"][i, :k].astype(np.int64),
-                    }
-                )
+            results += unpack_detections(out, n, keep, lambda i, b, ts=transforms: ts[i].invert(b))
         return results
 
 
@@ -130,24 +114,20 @@ class ExportedSegmenter(ExportedModel):
         self, images: Sequence[np.ndarray] | np.ndarray, batch_size: int = 8
     ) -> list[np.ndarray]:
         """A uint8 class-index mask ``(H, W)`` for each RGB uint8 image (same-size batches)."""
-        if isinstance(images, np.ndarray) and images.ndim == 3:
-            images = [images]
-        images = list(images)
+        images = image_list(images)
         masks: list = [None] * len(images)
-        by_size: dict[tuple[int, int], list[int]] = {}
-        for i, img in enumerate(images):
-            if img.ndim != 3 or img.shape[-1] != 3:
-                raise ValueError(f"image {i}: expected (H, W, 3) RGB, got shape {img.shape}")
-            if self.image_size and tuple(img.shape[:2]) != self.image_size:
+        by_size = indices_by_size(images)
+        for (h, w), indices in by_size.items():
+            if self.image_size and (h, w) != self.image_size:
                 raise ZooError(
-                    f"image {i}: this file was exported for {self.image_size[0]}x"
-                    f"{self.image_size[1]} images, got {img.shape[0]}x{img.shape[1]}"
+                    f"image {indices[0]}: this file was exported for {self.image_size[0]}x"
+                    f"{self.image_size[1]} images, got {h}x{w}"
                 )
-            by_size.setdefault(img.shape[:2], []).append(i)
         for indices in by_size.values():
-            chunks = self._batches([np.asarray(images[i], np.uint8) for i in indices], batch_size)
+            size, pad = self._chunking(len(indices), batch_size)
+            chunks = [np.asarray(images[i], np.uint8) for i in indices]
             start = 0
-            for batch, n in chunks:
+            for batch, n in padded_chunks(chunks, size, pad):
                 out = self.runner.run(images=batch)["mask"]
                 for j in range(n):
                     masks[indices[start + j]] = out[j].astype(np.uint8)

@@ -196,16 +196,11 @@ class FCN(keras.Model):
         height and width of its image. ``tta=True`` averages class probabilities over scales
         0.75/1/1.25 and their mirrors (:mod:`zoo.segmentation.tta`, six passes).
         """
-        if isinstance(images, np.ndarray) and images.ndim == 3:
-            images = [images]
-        images = list(images)
+        from zoo.data.chunks import image_list, indices_by_size
+
+        images = image_list(images)
         masks: list[np.ndarray | None] = [None] * len(images)
-        by_size: dict[tuple[int, int], list[int]] = {}
-        for i, img in enumerate(images):
-            if img.ndim != 3 or img.shape[-1] != 3:
-                raise ValueError(f"image {i}: expected (H, W, 3) RGB, got shape {img.shape}")
-            by_size.setdefault(img.shape[:2], []).append(i)
-        for indices in by_size.values():
+        for indices in indices_by_size(images).values():
             for start in range(0, len(indices), batch_size):
                 chunk = indices[start : start + batch_size]
                 if tta:

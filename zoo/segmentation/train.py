@@ -205,8 +205,8 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
     from ``last.keras`` at the next epoch. ``init_model`` (fine-tuning) supplies the starting
     weights instead of a fresh model. Devices and processes: :mod:`zoo.training.run`.
     """
-    from zoo.api import create_model, load_model_file
-    from zoo.training.run import current_run, fit
+    from zoo.api import create_model
+    from zoo.training.run import current_run, resume_fit, resumed_model
 
     run = current_run()
     keras.utils.set_random_seed(int(config.get("seed", 0)))
@@ -236,12 +236,8 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
     epochs = int(train_cfg.get("epochs", 50))
     state = resume_state(run_dir) if resume else {"epoch": 0, "best": None}
     with run.scope():
-        if resume and state["epoch"] > 0:
-            model = load_model_file(run_dir / "last.keras", compile=True)
-            print(f"zoo: resuming {run_dir} at epoch {state['epoch'] + 1}/{epochs}")
-        else:
-            if resume:
-                print(f"zoo: nothing to resume in {run_dir}; starting fresh")
+        model = resumed_model(run_dir, resume, state, epochs)
+        if model is None:
             model_cfg = dict(config["model"])
             arch = model_cfg.pop("architecture")
             init = model_cfg.pop("init", None)
@@ -292,17 +288,6 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
                 ohem_thresh=train_cfg.get("ohem_thresh"),
                 ohem_min_kept=train_cfg.get("ohem_min_kept"),
             )
-    if state["epoch"] >= epochs:
-        raise ZooError(f"{run_dir}: the run already finished its {epochs} epochs")
-    train.start_at(state["epoch"])  # the data order and draws of an unbroken run
-    return fit(
-        model,
-        train,
-        val,
-        epochs=epochs,
-        initial_epoch=state["epoch"],
-        run_dir=run_dir,
-        monitor="val_miou",
-        mode="max",
-        best=state["best"],
+    return resume_fit(
+        model, train, val, state, epochs=epochs, run_dir=run_dir, monitor="val_miou", mode="max"
     )

@@ -26,7 +26,8 @@ def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> None:
     """Save ``model`` as ``.keras`` via a temporary file and ``os.replace``.
 
     Batch normalisation synchronised across TensorFlow replicas for training
-    (:func:`zoo.training.run.sync_batch_norm`) is saved as plain, so the file loads anywhere.
+    (:func:`zoo.training.workarounds.sync_batch_norm`) is saved as plain, so the file loads
+    anywhere.
     """
     path = Path(path)
     tmp = path.with_name(path.stem + ".tmp.keras")

@@ -27,7 +27,13 @@ import keras
 from keras import ops
 
 from zoo.blocks.attention import AdditiveAttention
+from zoo.blocks.config import attributes
 from zoo.errors import ZooError
+
+# the decoder's sizes and options that RNNSearch passes on as they are
+DEEP_OUTPUT = (
+    "embedding_dim", "units", "attention_units", "maxout_units", "dropout", "tie_embeddings",
+)  # fmt: skip
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -45,6 +51,8 @@ class AttentionGRUDecoder(keras.layers.Layer):
         tie_embeddings: use the target embedding matrix as the output projection (needs
             ``maxout_units == embedding_dim``).
     """
+
+    CONFIG = ("vocab_size", "context_dim", *DEEP_OUTPUT)
 
     def __init__(
         self,
@@ -194,15 +202,4 @@ class AttentionGRUDecoder(keras.layers.Layer):
         return None
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            vocab_size=self.vocab_size,
-            context_dim=self.context_dim,
-            embedding_dim=self.embedding_dim,
-            units=self.units,
-            attention_units=self.attention_units,
-            maxout_units=self.maxout_units,
-            dropout=self.dropout,
-            tie_embeddings=self.tie_embeddings,
-        )
-        return config
+        return {**super().get_config(), **attributes(self, self.CONFIG)}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from zoo.blocks.config import attributes
 from zoo.translation.tokenizer import PAD_ID
 
 
@@ -31,6 +32,8 @@ class BiGRUEncoder(keras.layers.Layer):
 
     ``call(src_ids)`` returns ``(annotations, initial_state, mask)``.
     """
+
+    CONFIG = ("vocab_size", "embedding_dim", "units", "decoder_units", "dropout")
 
     def __init__(
         self,
@@ -82,12 +85,4 @@ class BiGRUEncoder(keras.layers.Layer):
         return None
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            vocab_size=self.vocab_size,
-            embedding_dim=self.embedding_dim,
-            units=self.units,
-            decoder_units=self.decoder_units,
-            dropout=self.dropout,
-        )
-        return config
+        return {**super().get_config(), **attributes(self, self.CONFIG)}

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from zoo.blocks.config import attributes
 from zoo.errors import ZooError
 from zoo.translation import losses, schedule  # noqa: F401  (registered: trained models load)
 from zoo.translation.decode import DecodeResult, beam_search, greedy_search
-from zoo.translation.decoder import AttentionGRUDecoder
+from zoo.translation.decoder import DEEP_OUTPUT, AttentionGRUDecoder
 from zoo.translation.encoder import BiGRUEncoder
 from zoo.translation.subwords import fit_window, pad_ids
 from zoo.translation.surface import prepare_all, restore_all
@@ -104,12 +105,7 @@ class RNNSearch(keras.Model):
         self.decoder = AttentionGRUDecoder(
             self.vocab_size,
             context_dim=self.encoder.annotation_dim,
-            embedding_dim=self.embedding_dim,
-            units=self.units,
-            attention_units=self.attention_units,
-            maxout_units=self.maxout_units,
-            dropout=self.dropout,
-            tie_embeddings=self.tie_embeddings,
+            **attributes(self, DEEP_OUTPUT),
             name="decoder",
         )
         self.build()
@@ -150,20 +146,15 @@ class RNNSearch(keras.Model):
             raise ZooError("this RNNSearch model has no tokenizer; pass tokenizer=... to build it")
         return self.tokenizer
 
-    def search(
-        self,
-        src_ids,
-        beam: int = 5,
-        n_best: int = 1,
-        length_penalty: str = "gnmt",
-        alpha: float = 0.6,
-        max_ratio: float = 1.5,
-        max_extra: int = 5,
-    ) -> DecodeResult:
-        """Decode a padded id batch: greedy when ``beam == 1``, else beam search."""
+    def search(self, src_ids, beam: int = 5, n_best: int = 1, **settings) -> DecodeResult:
+        """Decode a padded id batch: greedy when ``beam == 1``, else beam search.
+
+        ``settings``: ``length_penalty`` (``"gnmt"``), ``alpha`` (0.6), ``max_ratio`` (1.5) and
+        ``max_extra`` (5), as :func:`~zoo.translation.decode.beam_search` takes them.
+        """
         if beam == 1 and n_best == 1:
-            return greedy_search(self, src_ids, max_ratio, max_extra, length_penalty, alpha)
-        return beam_search(self, src_ids, beam, n_best, length_penalty, alpha, max_ratio, max_extra)
+            return greedy_search(self, src_ids, **settings)
+        return beam_search(self, src_ids, beam, n_best, **settings)
 
     def _decode_texts(self, texts: Sequence[str], batch_size: int, length_multiple: int, **search):
         """Yield ``(index, ids, DecodeResult row)`` for every non-empty input, by length."""
@@ -271,21 +262,8 @@ class RNNSearch(keras.Model):
 
     # -- serialization ---------------------------------------------------------------------------
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            vocab_size=self.vocab_size,
-            embedding_dim=self.embedding_dim,
-            units=self.units,
-            attention_units=self.attention_units,
-            maxout_units=self.maxout_units,
-            dropout=self.dropout,
-            tie_embeddings=self.tie_embeddings,
-            source_language=self.source_language,
-            target_language=self.target_language,
-            tokenizer=(
-                keras.saving.serialize_keras_object(self.tokenizer)
-                if self.tokenizer is not None
-                else None
-            ),
-        )
-        return config
+        names = ("vocab_size", *DEEP_OUTPUT, "source_language", "target_language")
+        tokenizer = self.tokenizer
+        if tokenizer is not None:
+            tokenizer = keras.saving.serialize_keras_object(tokenizer)
+        return {**super().get_config(), **attributes(self, names), "tokenizer": tokenizer}

@@ -22,17 +22,17 @@ from zoo.data.images import image_warnings
 from zoo.data.inside import check_inside
 from zoo.errors import DataError, one_line
 from zoo.progress import track
-from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_image, read_mask
-from zoo.segmentation.data.readers import (
+from zoo.segmentation.data.dataset import (
     CAMVID_CLASSES,
     CAMVID_IGNORE,
     VOC_CLASSES,
     VOC_IGNORE,
-    _class_list,
-    _find_image,
-    _find_voc_root,
+    find_image,
     list_stems_of,
 )
+from zoo.segmentation.data.io import IMAGE_SUFFIXES, read_image, read_mask
+from zoo.segmentation.data.readers import _class_list
+from zoo.segmentation.data.voc import find_voc_root
 
 MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff")
 
@@ -120,7 +120,7 @@ def _check_pair(
 
 
 def _layout(root: Path, split: str | None) -> tuple[list[_Split], int | None, int | None]:
-    voc = _find_voc_root(root)
+    voc = find_voc_root(root)
     if voc is not None:
         return _voc_splits(voc, split), len(VOC_CLASSES), VOC_IGNORE
     folders = [d.name for d in sorted(root.iterdir()) if d.is_dir() and d.name[0] not in "._"]
@@ -184,7 +184,7 @@ def _voc_splits(root: Path, split: str | None) -> list[_Split]:
         pairs = []
         for stem in stems:
             mask = root / "SegmentationClass" / f"{stem}.png"
-            image = _find_image(root / "JPEGImages", stem)
+            image = find_image(root / "JPEGImages", stem)
             pairs.append((stem, image, mask if mask.is_file() else None))
         folders = (root / "JPEGImages", root / "SegmentationClass")
         splits.append(_Split(name, pairs, *folders, notes=notes))

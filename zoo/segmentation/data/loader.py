@@ -51,7 +51,8 @@ class SegmentationLoader(EpochBatches):
         seed: seed of shuffling and augmentation (batches are reproducible per epoch and index).
         copy_paste: a :class:`CopyPaste` applied before ``augment``, its donors drawn from
             this dataset (for a training loader).
-        workers, use_multiprocessing, max_queue_size: passed to ``keras.utils.PyDataset``.
+        pydataset: ``workers``, ``use_multiprocessing``, ``max_queue_size``, passed to
+            ``keras.utils.PyDataset``.
 
     Example:
         >>> val = SegmentationLoader(read_camvid(root, "val"), batch_size=4)  # doctest: +SKIP
@@ -70,24 +71,12 @@ class SegmentationLoader(EpochBatches):
         drop_remainder: bool = False,
         seed: int = 0,
         fill: tuple[int, int, int] = IMAGENET_MEAN_RGB,
-        workers: int = 1,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
         copy_paste: CopyPaste | None = None,
+        **pydataset,
     ) -> None:
         if len(dataset) == 0:
             raise DataError(f"{dataset.source or 'dataset'}: no image/mask pairs")
-        super().__init__(
-            dataset,
-            batch_size,
-            shuffle,
-            cache,
-            drop_remainder,
-            seed,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
-        )
+        super().__init__(dataset, batch_size, shuffle, cache, drop_remainder, seed, **pydataset)
         self.crop_size = tuple(crop_size) if crop_size is not None else None
         self.ignore_index = dataset.ignore_index if dataset.ignore_index is not None else 255
         self.fill = tuple(fill)

@@ -30,15 +30,14 @@ import cv2
 import numpy as np
 
 from zoo.errors import DataError
-from zoo.segmentation.data.readers import (
+from zoo.segmentation.data.dataset import (
     VOC_CLASSES,
     VOC_IGNORE,
     SegmentationDataset,
-    _find_image,
-    _find_voc_root,
     list_stems,
-    read_voc_segmentation,
+    listed_pairs,
 )
+from zoo.segmentation.data.voc import find_voc_root, read_voc_segmentation
 
 TRAIN_AUG = "train_aug"
 SBD_SPLITS = ("train", "val")
@@ -178,7 +177,7 @@ def read_voc_sbd(
     """
     if split != TRAIN_AUG:
         return read_voc_segmentation(voc_root, split)
-    voc_dir = _find_voc_root(Path(voc_root))
+    voc_dir = find_voc_root(Path(voc_root))
     if voc_dir is None:
         raise DataError(f"{voc_root}: no JPEGImages/ and SegmentationClass/ (not a VOC folder)")
     dataset = _require_sbd(sbd_root)
@@ -218,14 +217,4 @@ def _split_stems(list_file: Path) -> list[str]:
 
 
 def _sbd_pairs(dataset: Path, stems: list[str]) -> tuple[list[Path], list[Path]]:
-    images, mats = [], []
-    for stem in stems:
-        image = _find_image(dataset / "img", stem)
-        if image is None:
-            raise DataError(f"{dataset / 'img'}: no image for {stem}")
-        mat = dataset / "cls" / f"{stem}.mat"
-        if not mat.is_file():
-            raise DataError(f"{mat}: no mask for {stem}")
-        images.append(image)
-        mats.append(mat)
-    return images, mats
+    return listed_pairs(dataset / "img", dataset / "cls", ".mat", stems)
