@@ -66,7 +66,7 @@ class ZooGroup(click.Group):
     "--max-image-pixels",
     type=click.IntRange(1),
     default=None,
-    help="Largest image decoded, width x height [default: $ZOO_MAX_IMAGE_PIXELS or 50000000].",
+    help="Largest image decoded, width x height [default: $ZOO_MAX_IMAGE_PIXELS or 200000000].",
 )
 def main(max_image_pixels: int | None) -> None:
     """zoo: FCN segmentation, YOLO detection and RNNsearch translation in Keras 3."""
