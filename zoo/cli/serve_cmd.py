@@ -86,9 +86,8 @@ def serve(models, host, port, workers, api_key, max_batch, max_wait_ms, max_queu
     import logging
     import os
 
-    import uvicorn
-
     from zoo.serve.config import ServeConfig
+    from zoo.serve.run import serve_forever
     from zoo.serve.served import load_served
 
     names = list(dict.fromkeys(models or DEFAULT_MODELS))
@@ -102,16 +101,7 @@ def serve(models, host, port, workers, api_key, max_batch, max_wait_ms, max_queu
     # a wrong name fails here, in one line, before the server starts; exports are made once
     served = {name: load_served(name, threads) for name in names}
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    options = {"host": host, "port": port, "log_level": log_level, "access_log": False}
-    # access_log: zoo.serve.middleware.AccessLog writes one line per request
-    if workers == 1:
-        from zoo.serve.app import create_app
-
-        uvicorn.run(create_app(config, served), **options)
-        return
-    del served  # each worker process loads its own
-    config.to_env()
-    uvicorn.run("zoo.serve.app:app_from_env", factory=True, workers=workers, **options)
+    serve_forever(config, served if workers == 1 else {}, log_level)
 
 
 COMMANDS = [serve]

@@ -77,10 +77,15 @@ class Batcher:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
-    async def stop(self) -> None:
-        """Run what is still queued at once, then end the loop and the model's thread."""
+    def drain(self) -> None:
+        """Run what is queued at once (no more waiting for a batch to fill); refuse new
+        requests with 503."""
         self._closing = True
         self._wake.set()
+
+    async def stop(self) -> None:
+        """Run what is still queued at once, then end the loop and the model's thread."""
+        self.drain()
         if self._task is not None:
             await self._task
         self._executor.shutdown(wait=True)

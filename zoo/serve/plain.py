@@ -52,6 +52,8 @@ def rle(mask: np.ndarray) -> dict:
 
 
 def detection_record(served, picture, det: dict, overlay: bool) -> dict:
+    from zoo.detection.draw import class_color
+
     record = {
         "model": served.name,
         "width": picture.width,
@@ -62,6 +64,7 @@ def detection_record(served, picture, det: dict, overlay: bool) -> dict:
                 "class_id": int(label),
                 "score": round(float(score), 5),
                 "box": [round(float(v), 2) for v in box],
+                "color": list(class_color(int(label))),
             }
             for box, score, label in zip(det["boxes"], det["scores"], det["labels"], strict=True)
         ],

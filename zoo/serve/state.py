@@ -45,6 +45,12 @@ class Server:
             self.metrics.queue_depth.labels(model=name).set(0)
         self.ready = True
 
+    def drain(self) -> None:
+        """Run what waits for a batch at once and take no new request (SIGTERM)."""
+        self.ready = False
+        for batcher in self.batchers.values():
+            batcher.drain()
+
     async def stop(self) -> None:
         """Finish what is queued, then stop the batchers (after uvicorn has let in-flight
         requests finish on SIGTERM)."""
