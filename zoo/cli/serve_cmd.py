@@ -40,7 +40,7 @@ import click
     "--max-wait-ms",
     default=10.0,
     show_default=True,
-    type=click.FloatRange(0, 60000),
+    type=click.FloatRange(0, 3_600_000),
     help="Longest wait for a batch to fill, from its first request.",
 )
 @click.option(

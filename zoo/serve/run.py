@@ -2,7 +2,7 @@
 
 On SIGTERM (or Ctrl-C) uvicorn stops taking connections and lets the requests in flight finish;
 the batchers are told at once, so requests still waiting for a batch run without waiting out
-``max_wait`` and every one of them is answered before the process exits.
+``max_wait`` and every one of them is answered before the process exits (status 0).
 
 Example:
     >>> serve_forever(ServeConfig(models=["yolo-fastest-xl-coco"]), served)  # doctest: +SKIP
@@ -11,6 +11,9 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import threading
 
 import uvicorn
 
@@ -31,6 +34,21 @@ class DrainingServer(uvicorn.Server):
         except RuntimeError:
             return
         loop.call_soon_threadsafe(self.zoo_server.drain)
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        """SIGTERM / SIGINT start the drain; once drained the process exits 0 (uvicorn's own
+        version raises the signal again at the end, which exits -15)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 def serve_forever(config: ServeConfig, served: dict, log_level: str = "info") -> None:
