@@ -86,9 +86,10 @@ def serve(models, host, port, workers, api_key, max_batch, max_wait_ms, max_queu
     import logging
     import os
 
+    from zoo.cli.common import setup_backend
     from zoo.serve.config import ServeConfig
     from zoo.serve.run import serve_forever
-    from zoo.serve.served import load_served
+    from zoo.serve.served import load_served, served_runtime
 
     names = list(dict.fromkeys(models or DEFAULT_MODELS))
     pixels = os.environ.get("ZOO_MAX_IMAGE_PIXELS")
@@ -98,6 +99,8 @@ def serve(models, host, port, workers, api_key, max_batch, max_wait_ms, max_queu
         max_body_mb=max_body_mb, max_texts=max_texts, threads=threads,
         max_image_pixels=int(pixels) if pixels else None,
     )  # fmt: skip
+    if any(served_runtime(name) == "keras" for name in names):
+        setup_backend()  # Keras' start-up notices kept off stderr
     # a wrong name fails here, in one line, before the server starts; exports are made once
     served = {name: load_served(name, threads) for name in names}
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")

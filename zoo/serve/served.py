@@ -151,17 +151,26 @@ class ServedTranslator(ServedModel):
 CLASSES = {c.task: c for c in (ServedDetector, ServedSegmenter, ServedTranslator)}
 
 
+def served_runtime(name: str) -> str:
+    """Where ``name`` runs when served: ``"file"`` (an exported file), ``"litert"``,
+    ``"onnx"`` or ``"keras"``."""
+    from zoo.runtime.cache import choose_runtime, runtime_available
+    from zoo.weights import manifest
+
+    runtime = choose_runtime(name, "auto")
+    fastest = SERVE_RUNTIME.get(manifest().get(name, {}).get("task"))
+    if runtime == "keras" and fastest and runtime_available(fastest):
+        return fastest
+    return runtime
+
+
 def load_served(name: str, threads: int | None = None) -> ServedModel:
     """Load ``name`` (a trained model, ``.keras`` or exported file) in its fastest runtime."""
     import zoo
     from zoo.runtime import exported_format, load_exported
-    from zoo.runtime.cache import cached_export, choose_runtime, runtime_available
-    from zoo.weights import manifest
+    from zoo.runtime.cache import cached_export
 
-    task = manifest().get(name, {}).get("task")
-    runtime = choose_runtime(name, "auto")
-    if SERVE_RUNTIME.get(task) and runtime_available(SERVE_RUNTIME[task]):
-        runtime = SERVE_RUNTIME[task]
+    runtime = served_runtime(name)
     if runtime == "file":
         model, runtime = load_exported(name, threads), exported_format(name)
     elif runtime in ("litert", "onnx"):

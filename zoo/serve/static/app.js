@@ -134,7 +134,7 @@ async function runImage(file) {
 function heatmap(att) {
   const canvas = document.createElement("canvas");
   canvas.className = "heatmap";
-  const cell = 22, left = 90, top = 90;
+  const cell = 22, left = 90, top = 64;
   const rows = att.target.length, cols = att.source.length;
   canvas.width = left + cols * cell + 4;
   canvas.height = top + rows * cell + 4;
