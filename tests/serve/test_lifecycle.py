@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.serve.conftest import ROOT, SAMPLES, Running, httpx
+from tests.serve.conftest import ROOT, SAMPLES, ServerProcess, httpx
 
 
 def _queue_depth(url: str) -> float:
@@ -26,7 +26,7 @@ def _queue_depth(url: str) -> float:
 
 
 def test_queue_full_503_then_sigterm_drains(tmp_path):
-    running = Running(
+    running = ServerProcess(
         ["yolo-fastest-xl-coco", "--max-queue", "1", "--max-wait-ms", "600000", "--timeout", "900"],
         tmp_path / "server.log",
     )
