@@ -45,9 +45,25 @@ class ServedModel:
     inputs: ClassVar[list] = []
     outputs: ClassVar[list] = []
 
-    def __init__(self, name: str, model, runtime: str):
+    def __init__(self, name: str, model, runtime: str, path=None, threads: int | None = None):
         self.name, self.model, self.runtime = name, model, runtime
         self.class_names = list(getattr(model, "class_names", []) or [])
+        self.path, self.threads = path, threads
+        self._by_batch: dict[int, object] = {}
+
+    def model_for(self, batch: int):
+        """The model to run a batch of ``batch`` on. LiteRT re-plans every tensor when the
+        batch size changes, which dynamic batching does call after call: a LiteRT file gets
+        one interpreter per batch size, each planned once."""
+        if self.runtime != "litert" or self.path is None:
+            return self.model
+        if batch not in self._by_batch:
+            from zoo.runtime import load_exported
+
+            self._by_batch[batch] = (
+                self.model if not self._by_batch else load_exported(self.path, self.threads)
+            )
+        return self._by_batch[batch]
 
     def metadata(self) -> dict:
         """The v2 model metadata (``GET /v2/models/{name}``)."""
@@ -96,9 +112,8 @@ class ServedDetector(ServedModel):
         }
 
     def run(self, inputs: list[Picture], settings: dict) -> list[dict]:
-        dets = self.model.detect(
-            [p.array for p in inputs], batch_size=max(len(inputs), 1), **settings
-        )
+        n = max(len(inputs), 1)
+        dets = self.model_for(n).detect([p.array for p in inputs], batch_size=n, **settings)
         for p, det in zip(inputs, dets, strict=True):
             det["boxes"] = det["boxes"] * np.float32([p.scale_x, p.scale_y] * 2)
         return dets
@@ -170,11 +185,13 @@ def load_served(name: str, threads: int | None = None) -> ServedModel:
     from zoo.runtime import exported_format, load_exported
     from zoo.runtime.cache import cached_export
 
-    runtime = served_runtime(name)
+    runtime, path = served_runtime(name), None
     if runtime == "file":
-        model, runtime = load_exported(name, threads), exported_format(name)
+        path, runtime = name, exported_format(name)
+        model = load_exported(path, threads)
     elif runtime in ("litert", "onnx"):
-        model = load_exported(cached_export(name, runtime), threads)
+        path = cached_export(name, runtime)
+        model = load_exported(path, threads)
     else:
         model = zoo.load(name)
     task = getattr(model, "task", None)
@@ -185,4 +202,4 @@ def load_served(name: str, threads: int | None = None) -> ServedModel:
     if task == "detection" and runtime == "keras":
         model = model.for_inference()
     print(f"zoo serve: {name} ({task}) in {runtime}", file=sys.stderr)
-    return CLASSES[task](name, model, runtime)
+    return CLASSES[task](name, model, runtime, path, threads)
