@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.benchmarking import provenance, report
+from zoo.benchmarking import machine, provenance, report
 from zoo.data.paths import data_root
 
 SCRIPT = "apps/serve/benchmark.py"
@@ -199,7 +199,11 @@ def main(argv=None) -> None:
         sys.exit(f"benchmark: no .jpg images in {folder} (set ZOO_DATA or --images)")
     jpegs = [p.read_bytes() for p in paths]
     bodies = [infer_body(j) for j in jpegs] * args.passes
-    results = {**provenance(SCRIPT, argv), "model": args.model, "clients": args.clients}
+    from importlib.metadata import version
+
+    libraries = {k: version(k) for k in ("ai-edge-litert", "fastapi", "uvicorn", "httpx")}
+    results = {**provenance(SCRIPT, argv, machine(libraries)), "model": args.model}
+    results["clients"] = args.clients
     results["image_count"] = len(paths)
     results["offline"] = offline(args.model, paths, args.batch_size, args.passes)
     with tempfile.TemporaryDirectory() as tmp:
