@@ -102,4 +102,31 @@ def router(server) -> APIRouter:
         kind = "application/octet-stream" if HEADER in headers else "application/json"
         return Response(data, media_type=kind, headers=headers)
 
+    def versioned(handler):
+        async def with_version(name: str, version: str, request: Request):
+            if version != "1":
+                from zoo.serve.errors import UserError
+
+                raise UserError(404, f"{name} has one version, 1 (not {version!r})")
+            return await handler(name, request)
+
+        return with_version
+
+    async def metadata_of(name: str, request: Request):
+        return await model_metadata(name)
+
+    async def ready_of(name: str, request: Request):
+        return await model_ready(name)
+
+    for suffix, handler, method in (
+        ("", metadata_of, "GET"),
+        ("/ready", ready_of, "GET"),
+        ("/infer", infer, "POST"),
+    ):
+        api.add_api_route(
+            "/v2/models/{name}/versions/{version}" + suffix,
+            versioned(handler),
+            methods=[method],
+            include_in_schema=False,
+        )
     return api
