@@ -1,5 +1,6 @@
-"""Bad requests, fuzzed: each gets the right 4xx as JSON naming the problem, never a 5xx; the
-server answers ready afterwards and /metrics counts every one."""
+"""Bad requests, fuzzed (wrong dtype or shape, truncated JPEG, text as image, huge JSON,
+missing fields, unknown model, wrong key...): each gets the right 4xx as JSON naming the
+problem, never a 5xx; the server answers ready afterwards and /metrics counts every one."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def bad_requests(draw):
                 "count",
                 "huge",
                 "bad_parameter",
+                "wrong_key",
             ]
         )
     )
@@ -110,6 +112,11 @@ def bad_requests(draw):
         size = draw(st.integers(2 * 1024 * 1024 + 1, 3 * 1024 * 1024))
         doc = b'{"inputs": [{"name": "text", "datatype": "BYTES", "shape": [1], "data": ["'
         return TRANSLATE, doc + b"a" * size + b'"]}]}', {}, 413
+    if kind == "wrong_key":
+        key = draw(st.from_regex(r"[A-Za-z0-9._-]{1,40}", fullmatch=True))
+        scheme = draw(st.sampled_from(["Bearer", "bearer", "Basic", "Token"]))
+        body = b'{"inputs": [{"name": "text", "datatype": "BYTES", "shape": [1], "data": ["a"]}]}'
+        return TRANSLATE, body, {"Authorization": f"{scheme} {key}"}, 401
     value = draw(st.sampled_from([-1, 17, "five", 2.5, None, [1]]))
     doc = {
         "parameters": {"beam": value},
@@ -139,6 +146,7 @@ def test_bad_requests_get_4xx(client):
         assert message and "\n" not in message and "Traceback" not in message
 
     check()
+    assert {400, 401, 404, 413} <= set(sent)  # every kind of refusal was tried
     assert client.get("/v2/health/ready").json() == {"ready": True}
     assert error_count(client) - before == len(sent)
     ok = client.post("/translate", json={"texts": "A dog."})  # and the next request is served
