@@ -45,6 +45,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--max-wait-ms", type=float, default=10.0)
     p.add_argument("--batch-size", type=int, default=8, help="Offline batch (zoo detect's).")
     p.add_argument("--warmup", type=int, default=16)
+    p.add_argument("--threads", type=int, default=None, help="The servers' --threads.")
     p.add_argument("--json", type=Path, default=None, help="Write the record here.")
     return p.parse_args(argv)
 
@@ -159,6 +160,8 @@ def serve_run(args, bodies: list, max_batch: int, log_dir: Path) -> dict:
 
     flags = ["--max-batch", str(max_batch), "--max-wait-ms", str(args.max_wait_ms)]
     flags += ["--max-queue", str(4 * args.clients), "--log-level", "warning"]
+    if args.threads:
+        flags += ["--threads", str(args.threads)]
     with ServerProcess([args.model, *flags], log_dir / f"serve-batch{max_batch}.log") as server:
         result = asyncio.run(load(server.url, args.model, bodies, args.clients, args.warmup))
         after = httpx.get(f"{server.url}/metrics").text
