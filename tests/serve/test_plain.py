@@ -85,3 +85,29 @@ def test_api_key(server):
         assert answer.status_code == 401 and "API key" in answer.json()["error"]
         assert answer.headers["www-authenticate"] == "Bearer"
     assert httpx.get(f"{server.url}/metrics").status_code == 401
+
+
+def test_camera_size_photo_decoded_reduced(client):
+    """A 4608x3456 JPEG: decoded at 1/4 by the JPEG decoder (the detector needs no more), boxes
+    still in the photo's own pixels; segmentation's mask at a long side of 1024."""
+    small = cv2.imread(str(SAMPLES / "dog.jpg"))
+    big = cv2.resize(small, (768 * 6, 576 * 6), interpolation=cv2.INTER_CUBIC)
+    data = cv2.imencode(".jpg", big, [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes()
+
+    def dog(answer) -> np.ndarray:
+        assert answer.status_code == 200, answer.text
+        (box,) = [d["box"] for d in answer.json()["detections"] if d["class"] == "dog"]
+        return np.asarray(box)
+
+    reference = dog(
+        client.post(
+            "/detect", files={"file": ("dog.jpg", cv2.imencode(".jpg", small)[1].tobytes())}
+        )
+    )
+    answer = client.post("/detect", files={"file": ("big.jpg", data)})
+    assert (answer.json()["width"], answer.json()["height"]) == (4608, 3456)
+    np.testing.assert_allclose(dog(answer), reference * 6, atol=0.02 * 4608)
+    seg = client.post("/segment?mask=rle", files={"file": ("big.jpg", data)}).json()
+    assert (seg["width"], seg["height"]) == (4608, 3456)
+    assert (seg["mask_width"], seg["mask_height"]) == (1024, 768)
+    assert seg["mask_rle"]["size"] == [768, 1024]
