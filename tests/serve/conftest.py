@@ -13,8 +13,7 @@ httpx = pytest.importorskip("httpx", reason="httpx (dev extra) is not installed"
 from zoo.serve.process import ServerProcess  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "apps" / "serve" / "samples"
-STREET = ROOT / "apps" / "segmentation" / "samples" / "street.jpg"
+SAMPLES = ROOT / "samples"  # public-domain photos (samples/README.md)
 API_KEY = "test-key-0123456789"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serve.conftest import API_KEY, SAMPLES, STREET
+from tests.serve.conftest import API_KEY, SAMPLES
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -64,7 +64,7 @@ def test_page(page, server, tmp_path):
     page.screenshot(path=str(tmp_path / "detect.png"), full_page=True)
 
     _choose(page, "segmentation")
-    page.set_input_files("#file", str(STREET))
+    page.set_input_files("#file", str(SAMPLES / "dog.jpg"))
     page.wait_for_function("document.querySelector('#legend').innerText.includes('Road')")
     page.wait_for_selector("#result-image[data-ready='1']")
     page.screenshot(path=str(tmp_path / "segment.png"), full_page=True)

@@ -12,12 +12,12 @@ import sys
 import numpy as np
 import pytest
 
-from tests.serve.conftest import API_KEY, ROOT, SAMPLES, STREET
+from tests.serve.conftest import API_KEY, ROOT, SAMPLES
 
 http = pytest.importorskip("tritonclient.http", reason="tritonclient[http] (dev extra) missing")
 
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
-IMAGES = [SAMPLES / "dog.jpg", STREET]
+IMAGES = [SAMPLES / "dog.jpg", SAMPLES / "person.jpg"]
 SENTENCES = ["Two dogs are playing in the snow.", "A man in a red shirt rides a bicycle."]
 
 

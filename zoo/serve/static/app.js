@@ -220,7 +220,11 @@ function snap() {
 
 function setup() {
   $("model").addEventListener("change", switchPanel);
-  $("file").addEventListener("change", (e) => { if (e.target.files[0]) runImage(e.target.files[0]); });
+  $("file").addEventListener("change", (e) => {
+    const file = e.target.files[0];
+    e.target.value = "";  // the same file chosen again (another model) is a change too
+    if (file) runImage(file);
+  });
   const drop = $("drop");
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
