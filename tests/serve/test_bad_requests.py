@@ -191,3 +191,25 @@ def test_bomb_header_refused(client):
     answer = client.post("/segment", files={"file": ("bomb.png", png)})
     assert answer.status_code == 413 and "2500.0 megapixels" in answer.json()["error"]
     assert httpx.get(f"{client.base_url}/v2/health/ready").status_code == 200
+
+
+def test_chunked_bodies_over_the_limit(client):
+    """Bodies sent without a length (chunked) are cut at the 2 MB limit: 413 on every route."""
+
+    def chunks(head: bytes, tail: bytes):
+        yield head
+        for _ in range(40):  # 40 x 64 KB = 2.5 MB
+            yield b"a" * 65536
+        yield tail
+
+    form = b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.jpg"\r\n\r\n'
+    cases = [
+        ("/translate", b'{"texts": ["', b'"]}', "application/json"),
+        (TRANSLATE, b'{"texts": ["', b'"]}', "application/json"),
+        ("/detect", form, b"\r\n--b--\r\n", "multipart/form-data; boundary=b"),
+    ]
+    for path, head, tail, kind in cases:
+        answer = client.post(path, content=chunks(head, tail), headers={"content-type": kind})
+        assert answer.status_code == 413, (path, answer.text)
+        assert "over the limit of 2 MB" in answer.json()["error"]
+    assert client.get("/v2/health/ready").json() == {"ready": True}

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
@@ -48,27 +49,29 @@ class BodyLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             return await send_error(send, 413, f"request body over the limit of {mb}")
-        seen, started = 0, False
+        seen, started, exceeded = 0, False, False
 
         async def counted():
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    exceeded = True
                     raise BodyTooLargeError(413, f"request body over the limit of {mb}")
             return message
 
         async def tracked(message):
             nonlocal started
+            if exceeded:  # the app's answer to a body it could not read (FastAPI: a 400)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
+        with contextlib.suppress(BodyTooLargeError):
             await self.app(scope, counted, tracked)
-        except BodyTooLargeError:
-            if not started:
-                await send_error(send, 413, f"request body over the limit of {mb}")
+        if exceeded and not started:
+            await send_error(send, 413, f"request body over the limit of {mb}")
 
 
 class ApiKey:
