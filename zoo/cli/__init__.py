@@ -66,7 +66,7 @@ class ZooGroup(click.Group):
     "--max-image-pixels",
     type=click.IntRange(1),
     default=None,
-    help="Largest image decoded, width x height [default: $ZOO_MAX_IMAGE_PIXELS or 50000000].",
+    help="Largest image decoded, width x height [default: $ZOO_MAX_IMAGE_PIXELS or 200000000].",
 )
 def main(max_image_pixels: int | None) -> None:
     """zoo: FCN segmentation, YOLO detection and RNNsearch translation in Keras 3."""
@@ -75,9 +75,19 @@ def main(max_image_pixels: int | None) -> None:
 
 
 def _register() -> None:
-    from zoo.cli import data_cmd, detect_cmd, eval_cmd, infer, manage, train_cmd, translate_cmd
+    from zoo.cli import (
+        data_cmd,
+        detect_cmd,
+        eval_cmd,
+        infer,
+        manage,
+        serve_cmd,
+        train_cmd,
+        translate_cmd,
+    )
 
-    for module in (infer, detect_cmd, translate_cmd, eval_cmd, train_cmd, manage, data_cmd):
+    modules = (infer, detect_cmd, translate_cmd, eval_cmd, train_cmd, manage, data_cmd, serve_cmd)
+    for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
 
