@@ -30,21 +30,32 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+# the vector and matrix extensions that decide a CPU's speed here, as /proc/cpuinfo names them
+CPU_FEATURES = (("avx512f", "AVX-512"), ("amx_tile", "AMX"), ("avx2", "AVX2"))
+
+
 def cpu_name() -> str:
-    """The CPU's model name (``/proc/cpuinfo`` where there is one, else ``platform``).
+    """The CPU's model name (``/proc/cpuinfo`` where there is one, else ``platform``), with
+    its widest vector extensions, since virtual machines often hide the model.
 
     Example:
         >>> cpu_name()  # doctest: +SKIP
-        'Intel(R) Xeon(R) Processor'
+        'Intel(R) Xeon(R) Processor (AVX-512, AMX)'
     """
-    cpu = platform.processor() or platform.machine()
+    name, flags = platform.processor() or platform.machine(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
     except OSError:
         pass
-    return cpu
+    features = [label for flag, label in CPU_FEATURES if flag in flags]
+    if "AVX-512" in features and "AVX2" in features:
+        features.remove("AVX2")
+    return f"{name} ({', '.join(features)})" if features else name
 
 
 def machine(libraries: Mapping[str, object] | None = None, tf_threads: Sequence[str] = ()) -> dict:
