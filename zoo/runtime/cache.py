@@ -27,7 +27,7 @@ def runtime_available(runtime: str) -> bool:
     return all(importlib.util.find_spec(m) is not None for m in NEEDS.get(runtime, ()))
 
 
-FASTEST = {"detection": "litert", "segmentation": "litert"}  # as apps/deploy/benchmark.py measured
+FASTEST = {"detection": "litert", "segmentation": "litert", "drive": "litert"}  # as apps/deploy/benchmark.py measured
 
 
 def choose_runtime(name: str, runtime: str) -> str:
