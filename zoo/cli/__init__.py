@@ -75,9 +75,27 @@ def main(max_image_pixels: int | None) -> None:
 
 
 def _register() -> None:
-    from zoo.cli import data_cmd, detect_cmd, eval_cmd, infer, manage, train_cmd, translate_cmd
+    from zoo.cli import (
+        data_cmd,
+        detect_cmd,
+        drive_cmd,
+        eval_cmd,
+        infer,
+        manage,
+        train_cmd,
+        translate_cmd,
+    )
 
-    for module in (infer, detect_cmd, translate_cmd, eval_cmd, train_cmd, manage, data_cmd):
+    for module in (
+        infer,
+        detect_cmd,
+        drive_cmd,
+        translate_cmd,
+        eval_cmd,
+        train_cmd,
+        manage,
+        data_cmd,
+    ):
         for command in module.COMMANDS:
             main.add_command(command)
 

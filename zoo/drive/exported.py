@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zoo.drive.perceive import DetectionView, mask_to_size
+from zoo.drive.views import DetectionView, mask_to_size
 from zoo.runtime.exported import ExportedModel
 
 

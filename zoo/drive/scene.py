@@ -34,10 +34,10 @@ def corridor_box(width: int, height: int, corridor=CORRIDOR) -> tuple[int, int, 
     """
     fx0, fy0, fx1, fy1 = corridor
     return (
-        int(round(fx0 * width)),
-        int(round(fy0 * height)),
-        int(round(fx1 * width)),
-        int(round(fy1 * height)),
+        round(fx0 * width),
+        round(fy0 * height),
+        round(fx1 * width),
+        round(fy1 * height),
     )
 
 
@@ -149,6 +149,6 @@ def draw_frame(
     cv2.rectangle(out, (x0, y0), (x1 - 1, y1 - 1), (255, 255, 255), thickness)
     nearest = nearest_in_corridor(result["boxes"], (x0, y0, x1, y1))
     if nearest is not None:
-        bx0, by0, bx1, by1 = (int(round(float(v))) for v in result["boxes"][nearest])
+        bx0, by0, bx1, by1 = (round(float(v)) for v in result["boxes"][nearest])
         cv2.rectangle(out, (bx0, by0), (bx1, by1), (255, 0, 0), 3 * thickness)
     return out
