@@ -177,9 +177,9 @@ def main(argv=None) -> None:
                 "speedup": fps_drive / fps_pair,
             }
             rows.append((key, fps_drive, fps_pair, fps_drive / fps_pair))
+        video480 = tmp / "street_480x360.mp4"
         for runtime in [r for r in args.runtimes.split(",") if r]:
             model = load(args.drive, "drive", runtime)
-            video480 = tmp / "street_480x360.mp4"
             run_drive(model, tmp / "warm_480x360.mp4", out, args.batch_size)
             timing, n = time_calls(
                 lambda m=model: run_drive(m, video480, out, args.batch_size), 0, args.repeats
