@@ -61,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra-eval-args", default="")
     parser.add_argument("--notes", default="")
     parser.add_argument("--storage", choices=("float16", "float32"), default="float16")
+    parser.add_argument(
+        "--also-data",
+        default=None,
+        help="a second dataset scored with the same file (a driving model's other task: "
+        "its metrics go under metrics[<that task>])",
+    )
+    parser.add_argument("--also-split", default="val")
     args = parser.parse_args(argv)
 
     from zoo.api import load_model_file
@@ -82,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     metrics = run_eval(eval_command)
     if metrics is None:
         return 1
+    if args.also_data:
+        also_command = (
+            f"zoo eval weights/{out.name} --data {args.also_data} --split {args.also_split} --json"
+        )
+        also = run_eval(also_command)
+        if also is None:
+            return 1
+        metrics.pop("task", None)
+        metrics[also.pop("task")] = also
+        eval_command += f" && {also_command}"
     config = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable")}
     records = manifest()
     records[args.name] = {
