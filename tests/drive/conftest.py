@@ -9,6 +9,16 @@ import pytest
 SMALL_SIZE = (64, 96)
 
 
+@pytest.fixture(scope="module")
+def data_dir():
+    """The shared data folder (module scope); skips when it is absent."""
+    from zoo.data.paths import data_root
+
+    if not data_root().is_dir():
+        pytest.skip(f"shared data folder {data_root()} not found (set ZOO_DATA)")
+    return data_root()
+
+
 @pytest.fixture(scope="session")
 def small_drive(tmp_path_factory):
     import keras

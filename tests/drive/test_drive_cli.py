@@ -16,12 +16,12 @@ FIELDS = {"width", "height", "objects", "classes", "corridor", "road_ahead", "ne
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory, zoo_data):
+def inputs(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("in")
-    frames = camvid_frames(zoo_data, 6, size=(240, 180))
+    frames = camvid_frames(data_dir, 6, size=(240, 180))
     write_video(folder / "street.mp4", frames, 5.0)
     (folder / "broken.mkv").write_bytes(b"\x1a\x45\xdf\xa3 not really a video")
-    shutil.copy(sorted((zoo_data / "camvid" / "val").glob("*.jpg"))[0], folder / "still.jpg")
+    shutil.copy(sorted((data_dir / "camvid" / "val").glob("*.jpg"))[0], folder / "still.jpg")
     return folder
 
 
@@ -62,23 +62,23 @@ def test_not_a_driving_model(inputs, tmp_path):
     assert "not a drive model" in str(result.exception) + result.output
 
 
-def test_eval_dispatches_on_the_data(small_drive, zoo_data, tmp_path):
+def test_eval_dispatches_on_the_data(small_drive, data_dir, tmp_path):
     import zoo
     from zoo.drive.evaluate import data_task, evaluate_drive
 
-    assert data_task(zoo_data / "camvid", "val") == "segmentation"
-    assert data_task(zoo_data / "coco128", "val") == "detection"
+    assert data_task(data_dir / "camvid", "val") == "segmentation"
+    assert data_task(data_dir / "coco128", "val") == "detection"
     camvid = tmp_path / "camvid"
     for split in ("val", "valannot"):
         (camvid / split).mkdir(parents=True)
-    for image in sorted((zoo_data / "camvid" / "val").glob("*.jpg"))[:3]:
+    for image in sorted((data_dir / "camvid" / "val").glob("*.jpg"))[:3]:
         shutil.copy(image, camvid / "val" / image.name)
-        mask = zoo_data / "camvid" / "valannot" / f"{image.stem}.png"
+        mask = data_dir / "camvid" / "valannot" / f"{image.stem}.png"
         shutil.copy(mask, camvid / "valannot" / mask.name)
     model = zoo.load(small_drive).for_inference()
     seg = evaluate_drive(model, camvid, "val")
     assert seg["task"] == "segmentation" and seg["n_images"] == 3 and 0 <= seg["miou"] <= 1
     assert list(seg["per_class_iou"]) == model.class_names
-    det = evaluate_drive(model, zoo_data / "coco128", "val")
+    det = evaluate_drive(model, data_dir / "coco128", "val")
     assert det["task"] == "detection" and det["n_images"] == 128
     assert det["coco_ap50"] > 0.05  # the COCO detector's heads, even at 64x96

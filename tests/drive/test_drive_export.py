@@ -16,10 +16,10 @@ SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
 
 
 @pytest.fixture(scope="module")
-def frames(zoo_data):
+def frames(data_dir):
     from zoo.data.images import read_image
 
-    return [read_image(p) for p in sorted((zoo_data / "camvid" / "val").glob("*.jpg"))[:4]]
+    return [read_image(p) for p in sorted((data_dir / "camvid" / "val").glob("*.jpg"))[:4]]
 
 
 @pytest.fixture(scope="module")
