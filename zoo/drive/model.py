@@ -27,7 +27,7 @@ import keras
 from zoo.blocks.conv_bn_act import BN_EPSILON, BN_MOMENTUM, conv_bn_act
 from zoo.blocks.preprocessing import CropLike, ImageNormalization, PadToMultiple
 from zoo.darknet import build, heads, parse_cfg_text
-from zoo.detection.darknet_detector import CFG_NAME, DARKNET_PREPROCESSING
+from zoo.detection.darknet_detector import CFG_NAME, DARKNET_PREPROCESSING, DarknetDetector
 from zoo.detection.predict import DEFAULT_POSTPROCESS, normalization_args
 from zoo.drive.perceive import DriveMixin
 from zoo.errors import ZooError
@@ -152,18 +152,8 @@ class DriveModel(DriveMixin, keras.Model):
         self.heads_meta = meta
         self.strides = [int(m["stride"]) for m in meta]
 
-    def head_specs(self) -> list[dict]:
-        """Decoding specs of the detection heads (anchors in input pixels)."""
-        return [
-            {
-                "type": m["type"],
-                "anchors": [[float(w), float(h)] for w, h in m["anchors"]],
-                "scale_x_y": float(m["scale_x_y"]),
-                "new_coords": int(m["new_coords"]),
-                "softmax": bool(m["softmax"]),
-            }
-            for m in self.heads_meta
-        ]
+    # decoding specs of the heads (anchors in input pixels), as the converted detector's
+    head_specs = DarknetDetector.head_specs
 
     def _logits(self, y_pred):
         return y_pred[-1] if isinstance(y_pred, list | tuple) else y_pred
