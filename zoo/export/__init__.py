@@ -101,6 +101,9 @@ def export_model(
     elif task == "drive":  # both tasks, at the model's input size (zoo.drive.export)
         from zoo.drive.export import drive_function, drive_metadata
 
+        if size and tuple(size) != tuple(model.input_size):
+            raise ZooError(f"{name}: a driving model exports at its input size {model.input_size}")
+
         fn, spec, net = drive_function(model, batch, with_cond=fmt != "onnx")
         extra.update(drive_metadata(model), image_size=[int(v) for v in model.input_size])
     elif task == "translation":
