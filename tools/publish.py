@@ -61,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra-eval-args", default="")
     parser.add_argument("--notes", default="")
     parser.add_argument("--storage", choices=("float16", "float32"), default="float16")
+    parser.add_argument(
+        "--also-data",
+        default=None,
+        help="a second dataset scored with the same file (a driving model's other task: "
+        "its metrics go under metrics[<that task>]; another test set: metrics[<its split>])",
+    )
+    parser.add_argument("--also-split", default="val")
     args = parser.parse_args(argv)
 
     from zoo.api import load_model_file
@@ -95,6 +102,20 @@ def publish(args: argparse.Namespace, model, eval_command: str, fields: dict) ->
     metrics = run_eval(eval_command)
     if metrics is None:
         return 1
+    also_data = getattr(args, "also_data", None)
+    if also_data:
+        extra = f" {args.extra_eval_args}" if getattr(args, "extra_eval_args", "") else ""
+        also_split = f"--split {args.also_split}{extra}"
+        also_command = f"zoo eval weights/{out.name} --data {also_data} {also_split} --json"
+        also = run_eval(also_command)
+        if also is None:
+            return 1
+        # a driving model's other task goes under its task's name, a second translation
+        # test set under its split's name
+        key = also.pop("task", None) if "task" in metrics else None
+        metrics.pop("task", None)
+        metrics[key or args.also_split] = also
+        eval_command += f" && {also_command}"
     records = manifest()
     records[name] = {
         "file": out.name,

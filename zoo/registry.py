@@ -38,6 +38,7 @@ _PROVIDERS = (
     "zoo.segmentation.models",
     "zoo.detection.models",
     "zoo.translation.models",
+    "zoo.drive.models",
 )
 _loaded = False
 

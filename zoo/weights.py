@@ -49,6 +49,8 @@ REQUIRED_METRICS = {
     "detection": ("ap50", "ap50_voc07", "coco_ap", "coco_ap50", "coco_ap75", "per_class_ap50"),
     "translation": ("bleu", "chrf", "signature", "n_sentences", "beam"),
 }
+# a driving model: its segmentation scores, and its detection scores under "detection"
+REQUIRED_METRICS["drive"] = (*REQUIRED_METRICS["segmentation"], "detection")
 
 
 def weights_dir() -> Path:

@@ -78,6 +78,7 @@ def _register() -> None:
     from zoo.cli import (
         data_cmd,
         detect_cmd,
+        drive_cmd,
         eval_cmd,
         infer,
         manage,
@@ -86,7 +87,17 @@ def _register() -> None:
         translate_cmd,
     )
 
-    modules = (infer, detect_cmd, translate_cmd, eval_cmd, train_cmd, manage, data_cmd, serve_cmd)
+    modules = (
+        infer,
+        detect_cmd,
+        drive_cmd,
+        translate_cmd,
+        eval_cmd,
+        train_cmd,
+        manage,
+        data_cmd,
+        serve_cmd,
+    )
     for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)

@@ -48,6 +48,7 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
     matrix over the split, original resolution, void ignored). Detection: ap50 (VOC all-point),
     ap50_voc07, coco_ap, coco_ap50, coco_ap75, per_class_ap50, n_images (scores down to 0.001).
     Translation: bleu, chrf, signature (sacreBLEU, detokenised, cased, 13a), n_sentences, beam.
+    A driving model (drive-*) is scored on the task of the data: segmentation or detection.
     A sample that cannot be used (unreadable image, missing file) is named on stderr and left
     out; ``skipped`` lists them, and the exit status is 1 when any was skipped.
     """
@@ -83,6 +84,10 @@ def eval_(model_name, data_dirs, split, val_fraction, split_seed, beam, batch_si
         scores = evaluate_detection(
             model.for_inference(), task_data or data_dir, split, batch_size=batch_size
         )
+    elif task == "drive":  # the data chooses: segmentation folder -> mIoU, detection -> AP
+        from zoo.drive.evaluate import evaluate_drive
+
+        scores = evaluate_drive(model.for_inference(), data_dir, split, batch_size=batch_size)
     elif task == "translation":
         from zoo.translation.evaluate import evaluate_translation
 

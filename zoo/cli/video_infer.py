@@ -109,3 +109,31 @@ def segment_video(
         return {"video": str(path), "frame": index, "time": round(time, 4), "classes": share}
 
     return _run(path, output_path(out, path, "_overlay"), batch_size, every, infer, draw, record)
+
+
+def drive_video(
+    model,
+    path: Path,
+    out: Path,
+    conf: float,
+    iou: float,
+    alpha: float = 0.45,
+    batch_size: int = 8,
+    every: int = 1,
+) -> tuple[list[dict], Path | None, str | None]:
+    """Perceive every ``every``-th frame with a driving model into ``out/<stem>_drive.<ext>``
+    (mask, boxes, corridor, legend); records as :func:`zoo.drive.scene.frame_record` with the
+    frame's index and time."""
+    from zoo.drive.scene import draw_frame, frame_record
+
+    def infer(frames):
+        return model.perceive(frames, conf=conf, iou=iou, batch_size=batch_size)
+
+    def draw(rgb, result):
+        return draw_frame(rgb, result, model.class_names, model.detection_classes, alpha)
+
+    def record(index, time, rgb, result):
+        scene = frame_record(result, model.class_names, model.detection_classes)
+        return {"video": str(path), "frame": index, "time": round(time, 4), **scene}
+
+    return _run(path, output_path(out, path, "_drive"), batch_size, every, infer, draw, record)

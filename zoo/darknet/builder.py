@@ -159,6 +159,7 @@ def build(
     input_size: tuple[int, int] | None = None,
     taps: Sequence[int] | None = None,
     any_size: bool = False,
+    keep_heads: bool = False,
 ) -> keras.Model:
     """Build the Keras model of a darknet cfg, with the weights file's values if given.
 
@@ -170,6 +171,8 @@ def build(
             inputs (a truncated network, e.g. a backbone's pyramid); later layers are left out.
         any_size: accept any input height and width (``(None, None)``); ``input_size`` then
             only serves to check the cfg.
+        keep_heads: with ``taps``, the whole network: the heads' tensors, then the taps'
+            (one network feeding a detector's heads and other tasks' heads).
 
     Returns:
         A ``keras.Model`` from ``(N, H, W, C)`` float32 RGB in ``[0, 1]`` to a list of raw
@@ -201,13 +204,14 @@ def build(
             continue
         # Loaded weights replace the initial values: skip random init (slow on JAX).
         tensors[plan.index] = _layer(plan, inputs, zero_init=convs is not None)
-        if taps is not None and all(t in tensors for t in taps):
+        if taps is not None and not keep_heads and all(t in tensors for t in taps):
             break
     if taps is not None:
         missing = [t for t in taps if t not in tensors or t == NETWORK_INPUT]
         if missing:
             raise ZooError(f"{cfg.path}: no darknet layer numbered {missing[0]} to tap")
-        outputs = [tensors[t] for t in taps]
+        tapped = [tensors[t] for t in taps]
+        outputs = [*outputs, *tapped] if keep_heads else tapped
     model = keras.Model(image, outputs, name=_model_name(cfg))
     if convs is not None:
         _load(model, plans, convs)

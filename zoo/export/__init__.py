@@ -98,6 +98,14 @@ def export_model(
         extra["max_det"] = int(net.postprocess.get("max_det", 100))
     elif task == "segmentation":
         fn, spec, net = graphs.segmentation_function(model, size, batch)
+    elif task == "drive":  # both tasks, at the model's input size (zoo.drive.export)
+        from zoo.drive.export import drive_function, drive_metadata
+
+        if size and tuple(size) != tuple(model.input_size):
+            raise ZooError(f"{name}: a driving model exports at its input size {model.input_size}")
+
+        fn, spec, net = drive_function(model, batch, with_cond=fmt != "onnx")
+        extra.update(drive_metadata(model), image_size=[int(v) for v in model.input_size])
     elif task == "translation":
         if calibration is not None:
             raise ZooError(f"{name}: int8 export is for detection and segmentation models")

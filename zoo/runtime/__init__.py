@@ -36,7 +36,9 @@ def load_exported(path: str | os.PathLike, threads: int | None = None):
         raise ZooError(f"{path}: no such model file")
     runner = open_runner(Path(path), fmt, threads)
     task = runner.metadata.get("task")
-    classes = {**MODEL_CLASSES, "translation": ExportedTranslator}
+    from zoo.drive.exported import ExportedDrive
+
+    classes = {**MODEL_CLASSES, "translation": ExportedTranslator, "drive": ExportedDrive}
     if runner.metadata.get("role") == "decoder_step":
         raise ZooError(f"{path}: a translation model's decoder step; load its encoder file")
     if task not in classes:

@@ -27,7 +27,8 @@ def runtime_available(runtime: str) -> bool:
     return all(importlib.util.find_spec(m) is not None for m in NEEDS.get(runtime, ()))
 
 
-FASTEST = {"detection": "litert", "segmentation": "litert"}  # as apps/deploy/benchmark.py measured
+# as apps/deploy/benchmark.py and apps/drive/benchmark.py measured
+FASTEST = {"detection": "litert", "segmentation": "litert", "drive": "litert"}
 
 
 def choose_runtime(name: str, runtime: str) -> str:

@@ -52,6 +52,52 @@ def _refine(feature, logits, channels: int, num_classes: int, dilations=(1, 1)):
     return keras.layers.Add(name="refine_add")([logits, delta])
 
 
+def fcn_head(
+    feats: dict,
+    num_classes: int,
+    stride: int = 8,
+    dropout: float = 0.0,
+    refine: int = 0,
+    refine_dilations: Sequence[int] = (1, 1),
+    fine_extra=None,
+):
+    """FCN class scores from a backbone's pyramid ``feats`` (``P5`` ... the level of
+    ``stride``): 1x1 scores fused coarse to fine, the optional refinement at the finest
+    level, then a fixed bilinear upsampling by ``stride`` (crop to the input after it).
+    ``fine_extra`` (a tensor at that finest stride) joins the level's features in the
+    refinement. Layer names are those of :class:`FCN`, so weights transfer by name.
+
+    Example:
+        >>> logits = fcn_head(backbone(x), 11, stride=4, refine=64)  # doctest: +SKIP
+    """
+
+    def score(feature, name, zero_init):
+        if dropout:
+            feature = keras.layers.Dropout(dropout, name=f"{name}_dropout")(feature)
+        return keras.layers.Conv2D(
+            num_classes,
+            1,
+            kernel_initializer="zeros" if zero_init else "glorot_uniform",
+            name=name,
+        )(feature)
+
+    logits = score(feats["P5"], "score_fr", zero_init=False)
+    level_stride = 32
+    for level, name in SKIPS:
+        if level_stride == stride:
+            break
+        up = BilinearUpsample(2, name=f"upscore{level_stride // 2}_2x")(logits)
+        logits = keras.layers.Add(name=f"fuse_{name}")([up, score(feats[level], name, True)])
+        level_stride //= 2
+    if refine:
+        feature = feats[FINE_LEVELS[level_stride]]
+        if fine_extra is not None:
+            feature = keras.layers.Concatenate(name="refine_features")([feature, fine_extra])
+        logits = _refine(feature, logits, int(refine), num_classes, refine_dilations)
+    final = BilinearUpsample(level_stride, trainable=False, name=f"upscore{level_stride}x")
+    return final(logits)
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class FCN(keras.Model):
     """A fully convolutional network for semantic segmentation.
@@ -116,30 +162,7 @@ class FCN(keras.Model):
                 f"backbone {backbone!r} has none"
             )
 
-        def score(feature, name, zero_init):
-            if dropout:
-                feature = keras.layers.Dropout(dropout, name=f"{name}_dropout")(feature)
-            return keras.layers.Conv2D(
-                num_classes,
-                1,
-                kernel_initializer="zeros" if zero_init else "glorot_uniform",
-                name=name,
-            )(feature)
-
-        logits = score(feats["P5"], "score_fr", zero_init=False)
-        stride = 32
-        for level, name in SKIPS:
-            if stride == VARIANTS[variant]:
-                break
-            up = BilinearUpsample(2, name=f"upscore{stride // 2}_2x")(logits)
-            logits = keras.layers.Add(name=f"fuse_{name}")([up, score(feats[level], name, True)])
-            stride //= 2
-        if refine:
-            logits = _refine(
-                feats[FINE_LEVELS[stride]], logits, int(refine), num_classes, refine_dilations
-            )
-        final = BilinearUpsample(stride, trainable=False, name=f"upscore{stride}x")
-        logits = final(logits)
+        logits = fcn_head(feats, num_classes, VARIANTS[variant], dropout, refine, refine_dilations)
         logits = CropLike(name="crop")(logits, scaled)
         if input_scale != 1:
             logits = ResizeLike(name="output_scale")(logits, image)

@@ -119,13 +119,14 @@ def overlay(
     if mask.shape != (h, w):
         mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST)
     palette = palette_for(class_names) if palette is None else np.asarray(palette, np.uint8)
-    coloured = colorize(mask, palette, ignore_index).astype(np.float32)
+    coloured = colorize(mask, palette, ignore_index)
     labelled = (mask >= 0) & (mask < len(class_names))
     if ignore_index is not None:
         labelled &= mask != ignore_index
-    out = image.astype(np.float32)
-    out[labelled] = (1 - alpha) * out[labelled] + alpha * coloured[labelled]
-    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    # OpenCV's saturating blend (rounded), about 10x numpy's in float32 on a video frame
+    out = cv2.addWeighted(image, 1 - alpha, coloured, alpha, 0)
+    if not labelled.all():
+        out = np.where(labelled[..., None], out, image)
     if legend:
         present = [int(c) for c in np.unique(mask[labelled]) if c < len(palette)]
         entries = [(class_names[c], tuple(int(v) for v in palette[c])) for c in present]

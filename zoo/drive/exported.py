@@ -1,0 +1,79 @@
+"""An exported driving model (ONNX, LiteRT) as a zoo driving model: ``perceive``,
+``segment`` and ``detect`` with the Keras model's arguments and results.
+
+Each image is brought to the file's input size in numpy exactly as the Keras model does
+(:func:`zoo.detection.prepare.prepare_image`); boxes and masks are mapped back.
+
+Example:
+    >>> model = zoo.load("drive-camvid-coco.tflite")  # doctest: +SKIP
+    >>> model.perceive([frame])[0]["mask"].shape  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from zoo.drive.views import DetectionView, mask_to_size
+from zoo.runtime.exported import ExportedModel
+
+
+class ExportedDrive(ExportedModel):
+    """An exported :class:`zoo.drive.model.DriveModel`."""
+
+    task = "drive"
+
+    def __init__(self, runner):
+        super().__init__(runner)
+        self.input_size = tuple(int(v) for v in self.metadata["input_size"])
+        self.detection_classes = list(self.metadata["detection_classes"])
+        self.ignore_index = self.metadata.get("ignore_index")
+        self.postprocess = dict(self.metadata.get("postprocess") or {})
+
+    def detection_view(self) -> DetectionView:
+        return DetectionView(self)
+
+    def perceive(
+        self,
+        images: np.ndarray | Sequence[np.ndarray],
+        conf: float | None = None,
+        iou: float | None = None,
+        batch_size: int = 8,
+    ) -> list[dict]:
+        """As :meth:`zoo.drive.perceive.DriveMixin.perceive`."""
+        from zoo.detection.prepare import prepare_image
+
+        conf = np.asarray(self.postprocess.get("conf", 0.25) if conf is None else conf, np.float32)
+        iou = np.asarray(self.postprocess.get("iou", 0.45) if iou is None else iou, np.float32)
+        if isinstance(images, np.ndarray) and images.ndim == 3:
+            images = [images]
+        images = list(images)
+        prepared = [
+            prepare_image(np.asarray(im), self.input_size, self.preprocessing) for im in images
+        ]
+        results: list[dict] = []
+        for batch, n in self._batches([x for x, _ in prepared], batch_size):
+            out = self.runner.run(images=batch, conf=conf, iou=iou)
+            for i in range(n):
+                k = int(out["num_detections"][i])
+                t = prepared[len(results)][1]
+                h, w = images[len(results)].shape[:2]
+                results.append(
+                    {
+                        "boxes": t.invert(out["boxes"][i, :k]).astype(np.float32),
+                        "scores": out["scores"][i, :k].astype(np.float32),
+                        "labels": out["classes"][i, :k].astype(np.int64),
+                        "mask": mask_to_size(out["mask"][i].astype(np.uint8), h, w),
+                    }
+                )
+        return results
+
+    def segment(self, images, batch_size: int = 8) -> list[np.ndarray]:
+        return [r["mask"] for r in self.perceive(images, batch_size=batch_size)]
+
+    def detect(self, images, conf=None, iou=None, max_det=None, batch_size: int = 8, **settings):
+        """Detections only (``max_det`` may lower the file's; other settings are fixed)."""
+        results = self.perceive(images, conf=conf, iou=iou, batch_size=batch_size)
+        keep = int(max_det) if max_det else None
+        return [{k: r[k][:keep] for k in ("boxes", "scores", "labels")} for r in results]
