@@ -6,6 +6,8 @@ Writes small PNG files to ``docs/images/`` (resized, colour-quantised):
   (``samples/``), drawn by :func:`zoo.detection.draw.draw_detections`;
 - ``segment_<photo>.png``: ``fcn8s-camvid`` masks over the sample photos, legend below
   (:func:`zoo.segmentation.overlay.overlay`);
+- ``drive_<photo>.png``: ``drive-camvid-coco`` on a sample photo, one pass, drawn as
+  ``zoo drive`` draws a frame (:func:`zoo.drive.scene.draw_frame`);
 - ``attention_en_fr.png``: the attention of ``rnnsearch-multi30k-en-fr`` translating one
   sentence (:func:`zoo.translation.attention_plot.attention_image`);
 - ``curves_<app>.png``: validation figures per epoch, from the per-epoch tables committed as
@@ -15,7 +17,7 @@ Writes small PNG files to ``docs/images/`` (resized, colour-quantised):
 - ``speed_<app>_<record>.png``: the speed column of each benchmark record
   ``apps/<app>/results/*.json`` (the table its script printed).
 
-``--only`` picks some of ``detect segment attention curves iou speed`` (all by default).
+``--only`` picks some of ``detect segment drive attention curves iou speed`` (all by default).
 
 Example:
     $ python tools/make_figures.py --only curves speed
@@ -41,8 +43,9 @@ OUT = ROOT / "docs" / "images"
 SAMPLES = ROOT / "samples"
 DETECT_PHOTOS = ("dog", "horses", "person")
 SEGMENT_PHOTOS = ("dog",)
+DRIVE_PHOTOS = ("person",)
 SENTENCE = "Two dogs are playing in the snow."
-KINDS = ("detect", "segment", "attention", "curves", "iou", "speed")
+KINDS = ("detect", "segment", "drive", "attention", "curves", "iou", "speed")
 WIDTH = 400
 COLOURS = 64
 
@@ -99,6 +102,17 @@ def segmentations() -> None:
     for stem, image, mask in zip(SEGMENT_PHOTOS, images, model.segment(images), strict=True):
         drawn = overlay(image, mask, model.class_names, alpha=0.5, legend="below")
         save_png(drawn, OUT / f"segment_{stem}.png")
+
+
+def drive() -> None:
+    import zoo
+    from zoo.drive.scene import draw_frame
+
+    model = zoo.load("drive-camvid-coco")
+    images = [photo(stem) for stem in DRIVE_PHOTOS]
+    for stem, image, result in zip(DRIVE_PHOTOS, images, model.perceive(images), strict=True):
+        drawn = draw_frame(image, result, model.class_names, model.detection_classes)
+        save_png(drawn, OUT / f"drive_{stem}.png")
 
 
 def attention() -> None:
@@ -236,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = {
         "detect": detections,
         "segment": segmentations,
+        "drive": drive,
         "attention": attention,
         "curves": curves,
         "iou": per_class_iou,
