@@ -46,10 +46,12 @@ def load_model_file(path: str | os.PathLike, compile: bool = False):
         ) from exc
 
 
-def _inside(path: str) -> str:
-    """A variable's path without the model's own name (``rnn_search_1/encoder/...`` ->
-    ``encoder/...``): two instances of one class differ only in that first part."""
-    return path.split("/", 1)[-1]
+def _inside(path: str, model) -> str:
+    """A variable's path without its model's own name where a subclassed model puts it first
+    (``rnn_search_1/encoder/...`` -> ``encoder/...``): two instances of one class differ only
+    there. Functional models' paths start at their layers and stay as they are."""
+    prefix = f"{model.name}/"
+    return path[len(prefix) :] if path.startswith(prefix) else path
 
 
 def transfer_weights(source, target, verbose: bool = True) -> tuple[list[str], list[str]]:
@@ -58,12 +60,14 @@ def transfer_weights(source, target, verbose: bool = True) -> tuple[list[str], l
     Returns ``(loaded, skipped)`` variable paths of ``target``. This is how a model keeps its
     backbone and neck when ``num_classes`` changes: the head's shapes differ and are skipped.
     """
-    by_path = {_inside(v.path): v for v in source.weights}
+    from keras import ops
+
+    by_path = {_inside(v.path, source): v for v in source.weights}
     loaded, skipped = [], []
     for var in target.weights:
-        src = by_path.get(_inside(var.path))
+        src = by_path.get(_inside(var.path, target))
         if src is not None and tuple(src.shape) == tuple(var.shape):
-            var.assign(src.value)
+            var.assign(ops.copy(src.value))  # own buffer: JAX may donate either
             loaded.append(var.path)
         else:
             skipped.append(var.path)
