@@ -105,6 +105,9 @@ def test_cli_unknown_pair_is_one_line():
 
 
 def test_cli_help_names_the_default_model():
+    from zoo.cli.common import default_model
+
     result = CliRunner().invoke(main, ["translate", "--help"])
     assert result.exit_code == 0
-    assert "rnnsearch-en-fr" in result.output and "--to LANG" in result.output
+    assert f"[default: {default_model('translation')}]" in " ".join(result.output.split())
+    assert "--to LANG" in result.output and "--from LANG" in result.output

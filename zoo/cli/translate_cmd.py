@@ -10,6 +10,7 @@ import click
 
 from zoo.cli.common import default_model, load_model
 from zoo.cli.options import beam_option, count_option, model_option, path_option
+from zoo.errors import ZooError
 from zoo.progress import quiet_option
 from zoo.translation.languages import choose_translation_model
 from zoo.translation.long_lines import clean_line
@@ -43,11 +44,19 @@ def _read_input(source: str) -> tuple[list[str], list[str]]:
     return lines, problems
 
 
+def _default_name() -> str:
+    """The default translation model's name, for --help (the manifest's default record)."""
+    try:
+        return default_model("translation")
+    except ZooError:
+        return "none in the manifest"
+
+
 @click.command()
 @click.argument("texts", nargs=-1, metavar="[TEXT]...")
 @model_option(
-    "Model name, .keras path or exported file [default: rnnsearch-en-fr, general-domain "
-    "English to French]."
+    f"Model name, .keras path or exported file [default: {_default_name()}]; --to/--from pick "
+    "one by language instead."
 )
 @click.option(
     "--to",
@@ -103,8 +112,9 @@ def translate(
 ):
     """Translate TEXT arguments, or the lines of --input, one output line per input line.
 
-    With no --model, --to or --from: everyday English to French (rnnsearch-en-fr);
-    `zoo translate --to de "..."` picks English to German, `--from fr` French to English.
+    With no --model, --to or --from the default model translates (see --model); `--to fr`
+    picks the general-domain English-to-French model, `--to de` English to German, `--from fr`
+    French to English, each where one is trained.
 
     Empty lines stay empty; a line longer than the model's window is split at sentence ends,
     translated piece by piece and joined back. Invalid UTF-8, NUL bytes and control characters
