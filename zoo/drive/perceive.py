@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import keras
 import numpy as np
 from keras import ops
 
@@ -57,16 +56,7 @@ class DriveMixin(DetectorMixin):
 
     def predict_step(self, *args):
         """Network -> detections (:class:`DetectorMixin`) plus ``mask`` (argmax, uint8)."""
-        data = args[-1]
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        transforms = None
-        if isinstance(x, dict):
-            transforms = x.get("transforms")
-            x = x["images"]
-        outputs = super(DetectorMixin, self).predict_step(*args[:-1], x)
-        state = None
-        if keras.backend.backend() == "jax":
-            outputs, state = outputs
+        outputs, transforms, state = self._network_step(args)
         outputs = list(outputs)
         out = self.postprocess_outputs(outputs, transforms, self._active_postprocess)
         out["mask"] = ops.cast(ops.argmax(outputs[-1], axis=-1), "uint8")
