@@ -32,17 +32,16 @@ class ExportedDrive(PerceiveMixin, ExportedModel):
     def _perceive_batches(self, images: list, conf, iou, batch_size: int):
         """``(outputs, images, to_image)`` per batch (:class:`PerceiveMixin`): each image
         brought to the file's input size as the Keras model does; boxes mapped back."""
-        from zoo.detection.prepare import prepare_image
+        from zoo.detection.prepare import prepared_batches
 
         conf = np.asarray(self.postprocess.get("conf", 0.25) if conf is None else conf, np.float32)
         iou = np.asarray(self.postprocess.get("iou", 0.45) if iou is None else iou, np.float32)
-        prepared = [
-            prepare_image(np.asarray(im), self.input_size, self.preprocessing) for im in images
-        ]
+        size, pad = self._chunking(len(images), batch_size)
         done = 0
-        for batch, n in self._batches([x for x, _ in prepared], batch_size):
+        for batch, transforms, n in prepared_batches(
+            images, self.input_size, self.preprocessing, size, pad
+        ):
             out = self.runner.run(images=batch, conf=conf, iou=iou)
-            transforms = [t for _, t in prepared[done : done + n]]
             yield out, images[done : done + n], lambda i, boxes, ts=transforms: ts[i].invert(boxes)
             done += n
 
