@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from zoo.cli.common import RUNTIME_OPTION, default_model, load_fast_model
-from zoo.cli.media import gather_media, image_batches, run_videos, write_atomic
+from zoo.cli.media import gather_media, image_batches, media_argument, run_videos, write_atomic
 from zoo.cli.options import (
     EVERY_OPTION,
     count_option,
@@ -43,7 +43,7 @@ def _record(path: Path, image, det: dict, class_names: list[str]) -> dict:
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="IMAGES_VIDEOS_OR_FOLDERS...")
+@media_argument()
 @model_option("Model name, .keras path or exported file [default: the default detection model].")
 @path_option(
     "--out",

@@ -8,60 +8,42 @@ Example:
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from zoo.cli.common import RUNTIME_OPTION, collect_media, default_model, load_fast_model, report
-from zoo.progress import Progress, quiet_option
+from zoo.cli.common import RUNTIME_OPTION, default_model, load_fast_model
+from zoo.cli.media import gather_media, image_batches, media_argument, run_videos, write_atomic
+from zoo.cli.options import (
+    EVERY_OPTION,
+    count_option,
+    fraction_option,
+    model_option,
+    path_option,
+)
+from zoo.progress import quiet_option
 from zoo.writable import writable_dir
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _write_json(path: Path, value) -> None:
-    _write_atomic(path, (json.dumps(value, indent=1) + "\n").encode())
+    write_atomic(path, (json.dumps(value, indent=1) + "\n").encode())
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="VIDEOS_IMAGES_OR_FOLDERS...")
-@click.option(
-    "--model",
-    "model_name",
-    default=None,
-    help="Driving model name, .keras path or exported file [default: drive-camvid-coco].",
-)
-@click.option(
+@media_argument("VIDEOS_IMAGES_OR_FOLDERS...")
+@model_option("Driving model name, .keras path or exported file [default: drive-camvid-coco].")
+@path_option(
     "--out",
     "out_dir",
+    folder=True,
     default="drive_out",
-    show_default=True,
-    type=click.Path(file_okay=False),
     help="Folder for <stem>_drive.<ext> (video) / <stem>_drive.jpg (image) and <stem>.json.",
 )
-@click.option(
-    "--conf", default=0.25, show_default=True, type=click.FloatRange(0, 1), help="Score threshold."
-)
-@click.option(
-    "--iou", default=0.45, show_default=True, type=click.FloatRange(0, 1), help="NMS IoU threshold."
-)
-@click.option(
-    "--alpha", default=0.45, show_default=True, type=click.FloatRange(0, 1), help="Mask opacity."
-)
-@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 256))
-@click.option(
-    "--every",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 100000),
-    help="Videos: keep one frame in N (the output video's frame rate is divided by N).",
-)
+@fraction_option("--conf", default=0.25, help="Score threshold.")
+@fraction_option("--iou", default=0.45, help="NMS IoU threshold.")
+@fraction_option("--alpha", default=0.45, help="Mask opacity.")
+@count_option("--batch-size", default=8, low=1, high=256)
+@EVERY_OPTION
 @quiet_option
 @RUNTIME_OPTION
 def drive(inputs, model_name, out_dir, conf, iou, alpha, batch_size, every, runtime):
@@ -80,63 +62,32 @@ def drive(inputs, model_name, out_dir, conf, iou, alpha, batch_size, every, runt
     import cv2
 
     from zoo.cli.video_infer import drive_video
-    from zoo.data.images import read_image
     from zoo.drive.scene import draw_frame, frame_record
-    from zoo.errors import DataError
 
-    images, videos, problems = collect_media(inputs)
-    report(problems)
-    failed = bool(problems)
-    if not images and not videos:
-        raise click.exceptions.Exit(2)
+    images, videos, failures = gather_media(inputs)
     out = writable_dir(out_dir, "--out folder")  # before the model loads
     model = load_fast_model(model_name or default_model("drive"), "drive", runtime)
     model = model.for_inference()  # Keras: batch norm folded; exported files: themselves
 
-    def run(batch):
+    for batch in image_batches(images, batch_size, "drive", failures):
         results = model.perceive([img for _, img in batch], conf=conf, iou=iou)
         for (path, img), result in zip(batch, results, strict=True):
             vis = draw_frame(img, result, model.class_names, model.detection_classes, alpha)
             _, jpg = cv2.imencode(".jpg", cv2.cvtColor(vis, cv2.COLOR_RGB2BGR))
-            _write_atomic(out / f"{path.stem}_drive.jpg", jpg.tobytes())
+            write_atomic(out / f"{path.stem}_drive.jpg", jpg.tobytes())
             scene = frame_record(result, model.class_names, model.detection_classes)
             _write_json(out / f"{path.stem}.json", {"image": str(path), **scene})
             click.echo(f"{path}: {len(scene['objects'])} object(s) -> {out / path.stem}_drive.jpg")
 
-    batch = []
-    bar = Progress(total=len(images), desc="drive", unit="img")
-    for path in images:
-        bar.update(1)
-        try:
-            image = read_image(path)
-        except DataError as err:
-            click.echo(f"zoo: error: {err}", err=True)
-            failed = True
-            continue
-        batch.append((path, image))
-        if len(batch) == batch_size:
-            run(batch)
-            batch = []
-    if batch:
-        run(batch)
-    bar.close()
-    for path in videos:
-        try:
-            frames, written, problem = drive_video(
-                model, path, out, conf, iou, alpha, batch_size, every
-            )
-        except DataError as exc:
-            click.echo(f"zoo: error: {exc}", err=True)
-            failed = True
-            continue
-        if problem:
-            click.echo(f"zoo: error: {problem}", err=True)
-            failed = True
+    def one_video(path):
+        return drive_video(model, path, out, conf, iou, alpha, batch_size, every)
+
+    for path, frames, written in run_videos(videos, failures, one_video):
         if frames:
             _write_json(out / f"{path.stem}.json", frames)
         line = f"{path}: {len(frames)} frame(s)"
         click.echo(line + (f" -> {written}, {out / path.stem}.json" if written else ""))
-    sys.exit(1 if failed else 0)
+    failures.exit()
 
 
 COMMANDS = [drive]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from zoo.cli.common import RUNTIME_OPTION, default_model, load_fast_model
-from zoo.cli.media import gather_media, image_batches, run_videos, write_atomic
+from zoo.cli.media import gather_media, image_batches, media_argument, run_videos, write_atomic
 from zoo.cli.options import (
     EVERY_OPTION,
     count_option,
@@ -20,7 +20,7 @@ from zoo.writable import writable_dir
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="IMAGES_VIDEOS_OR_FOLDERS...")
+@media_argument()
 @model_option("Model name, .keras path or exported file [default: fcn8s-camvid].")
 @path_option(
     "--out",

@@ -1,4 +1,5 @@
-"""The image and video loop ``zoo detect`` and ``zoo segment`` share, with its error handling.
+"""The image and video loop ``zoo detect``, ``zoo segment`` and ``zoo drive`` share, with the
+inputs argument (:func:`media_argument`) and the error handling.
 
 Inputs are gathered once (:func:`gather_media`); an unreadable image or video is named on
 stderr in one line, the others are still processed, and :meth:`Failures.exit` ends the command
@@ -22,6 +23,11 @@ import click
 
 from zoo.cli.common import collect_media, report
 from zoo.progress import Progress
+
+
+def media_argument(metavar: str = "IMAGES_VIDEOS_OR_FOLDERS..."):
+    """``INPUTS...``: one or more images, videos or folders (``inputs``)."""
+    return click.argument("inputs", nargs=-1, required=True, metavar=metavar)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -27,11 +27,16 @@ def count_option(*decls: str, default: int, low: int, high: int | None = None, h
     )
 
 
+def number_option(*decls: str, default: float, low: float, high: float | None = None, help=None):
+    """A number option in ``low..high`` with its default shown."""
+    return click.option(
+        *decls, default=default, show_default=True, type=click.FloatRange(low, high), help=help
+    )
+
+
 def fraction_option(*decls: str, default: float, help: str):
     """A number option in ``0..1`` with its default shown."""
-    return click.option(
-        *decls, default=default, show_default=True, type=click.FloatRange(0, 1), help=help
-    )
+    return number_option(*decls, default=default, low=0, high=1, help=help)
 
 
 def beam_option(help: str):

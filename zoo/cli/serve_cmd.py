@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import click
 
+from zoo.cli.options import count_option, number_option
+
 
 @click.command()
 @click.argument("models", nargs=-1, metavar="[MODEL]...")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Server processes (each loads every model).",
+@count_option("--port", default=8000, low=0, high=65535)
+@count_option(
+    "--workers", default=1, low=1, high=64, help="Server processes (each loads every model)."
 )
 @click.option(
     "--api-key",
@@ -29,36 +27,30 @@ import click
     help="Require 'Authorization: Bearer KEY' on every endpoint but health, the page and the "
     "docs [env: ZOO_SERVE_API_KEY].",
 )
-@click.option(
+@count_option(
     "--max-batch",
     default=8,
-    show_default=True,
-    type=click.IntRange(1, 256),
+    low=1,
+    high=256,
     help="Most images or sentences run together (1: no batching).",
 )
-@click.option(
+@number_option(
     "--max-wait-ms",
     default=10.0,
-    show_default=True,
-    type=click.FloatRange(0, 3_600_000),
+    low=0,
+    high=3_600_000,
     help="Longest wait for a batch to fill, from its first request.",
 )
-@click.option(
+@count_option(
     "--max-queue",
     default=64,
-    show_default=True,
-    type=click.IntRange(1, 100000),
+    low=1,
+    high=100000,
     help="Requests waiting per model before 503 + Retry-After.",
 )
-@click.option(
-    "--timeout", default=60.0, show_default=True, type=click.FloatRange(0.1), help="Seconds."
-)
-@click.option(
-    "--max-body-mb", default=32.0, show_default=True, type=click.FloatRange(0.001), help="MB."
-)
-@click.option(
-    "--max-texts", default=64, show_default=True, type=click.IntRange(1), help="Per request."
-)
+@number_option("--timeout", default=60.0, low=0.1, help="Seconds.")
+@number_option("--max-body-mb", default=32.0, low=0.001, help="MB.")
+@count_option("--max-texts", default=64, low=1, help="Per request.")
 @click.option(
     "--threads",
     default=None,

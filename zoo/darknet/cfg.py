@@ -56,29 +56,26 @@ class Section:
             raise self.error(f"missing required option '{key}'")
         return default
 
-    def get_int(self, key: str, default: int | None = None) -> int:
-        """``key`` as an int (darknet accepts ``1.0``-style values via atoi, so do we)."""
+    def _number(self, key: str, default, convert):
+        """``convert(value of key)``, or ``default``; a missing key without a default, or a
+        value that is not a number, is an error."""
         if key not in self.options:
             if default is None:
                 raise self.error(f"missing required option '{key}'")
             return default
         raw = self.options[key]
         try:
-            return int(float(raw))
+            return convert(raw)
         except ValueError:
             raise self.error(f"option '{key}={raw}' is not a number") from None
 
+    def get_int(self, key: str, default: int | None = None) -> int:
+        """``key`` as an int (darknet accepts ``1.0``-style values via atoi, so do we)."""
+        return self._number(key, default, lambda raw: int(float(raw)))
+
     def get_float(self, key: str, default: float | None = None) -> float:
         """``key`` as a float."""
-        if key not in self.options:
-            if default is None:
-                raise self.error(f"missing required option '{key}'")
-            return default
-        raw = self.options[key]
-        try:
-            return float(raw)
-        except ValueError:
-            raise self.error(f"option '{key}={raw}' is not a number") from None
+        return self._number(key, default, float)
 
     def get_floats(self, key: str, default: list[float] | None = None) -> list[float]:
         """``key`` as a comma-separated list of floats (empty items are skipped)."""

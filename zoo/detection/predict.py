@@ -124,8 +124,9 @@ class DetectorMixin:
             out["boxes"] = ops.minimum(ops.maximum(out["boxes"], 0.0), limit)
         return out
 
-    def predict_step(self, *args):
-        """Raw heads -> decoded, NMS-filtered detections (see the module docstring)."""
+    def _network_step(self, args) -> tuple:
+        """``(raw outputs, transforms or None, JAX state or None)`` of Keras' own
+        ``predict_step`` on the images of ``predict_step``'s data."""
         data = args[-1]
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         transforms = None
@@ -133,11 +134,16 @@ class DetectorMixin:
             transforms = x.get("transforms")
             x = x["images"]
         outputs = super().predict_step(*args[:-1], x)
-        settings = self._active_postprocess
+        state = None
         if keras.backend.backend() == "jax":
-            raw, state = outputs
-            return self.postprocess_outputs(raw, transforms, settings), state
-        return self.postprocess_outputs(outputs, transforms, settings)
+            outputs, state = outputs
+        return outputs, transforms, state
+
+    def predict_step(self, *args):
+        """Raw heads -> decoded, NMS-filtered detections (see the module docstring)."""
+        outputs, transforms, state = self._network_step(args)
+        out = self.postprocess_outputs(outputs, transforms, self._active_postprocess)
+        return out if state is None else (out, state)
 
     def prepare(self, images: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Images -> ``(batch float32 (N, H, W, 3), transforms (N, 6))`` for ``predict``."""

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from zoo.detection.nms import LEADING_SIZES, detection_nms
 from zoo.detection.predict import DEFAULT_POSTPROCESS
+from zoo.export.graphs import graph_nms
 
 
 def drive_function(model, batch: int | None = None, with_cond: bool = True):
@@ -28,18 +28,7 @@ def drive_function(model, batch: int | None = None, with_cond: bool = True):
 
     def perceive(images, conf, iou):
         outputs = net(tf.cast(images, tf.float32), training=False)
-        boxes, obj, cls = net.decode(outputs)
-        out = detection_nms(
-            boxes,
-            obj,
-            cls,
-            iou,
-            conf,
-            int(post["max_det"]),
-            int(post["pre_nms_topk"]),
-            bool(post["multi_label"]),
-            LEADING_SIZES if with_cond else (),
-        )
+        out = graph_nms(net.decode(outputs), conf, iou, post, int(post["max_det"]), with_cond)
         limit = tf.constant([width, height, width, height], tf.float32)
         out["boxes"] = tf.minimum(tf.maximum(out["boxes"], 0.0), limit)
         out["mask"] = tf.cast(tf.argmax(outputs[-1], axis=-1, output_type=tf.int32), tf.uint8)

@@ -11,15 +11,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from zoo.drive.views import DetectionView, mask_to_size
+from zoo.drive.views import PerceiveMixin
 from zoo.runtime.exported import ExportedModel
 
 
-class ExportedDrive(ExportedModel):
+class ExportedDrive(PerceiveMixin, ExportedModel):
     """An exported :class:`zoo.drive.model.DriveModel`."""
 
     task = "drive"
@@ -31,46 +29,21 @@ class ExportedDrive(ExportedModel):
         self.ignore_index = self.metadata.get("ignore_index")
         self.postprocess = dict(self.metadata.get("postprocess") or {})
 
-    def detection_view(self) -> DetectionView:
-        return DetectionView(self)
-
-    def perceive(
-        self,
-        images: np.ndarray | Sequence[np.ndarray],
-        conf: float | None = None,
-        iou: float | None = None,
-        batch_size: int = 8,
-    ) -> list[dict]:
-        """As :meth:`zoo.drive.perceive.DriveMixin.perceive`."""
-        from zoo.detection.prepare import prepare_image
+    def _perceive_batches(self, images: list, conf, iou, batch_size: int):
+        """``(outputs, images, to_image)`` per batch (:class:`PerceiveMixin`): each image
+        brought to the file's input size as the Keras model does; boxes mapped back."""
+        from zoo.detection.prepare import prepared_batches
 
         conf = np.asarray(self.postprocess.get("conf", 0.25) if conf is None else conf, np.float32)
         iou = np.asarray(self.postprocess.get("iou", 0.45) if iou is None else iou, np.float32)
-        if isinstance(images, np.ndarray) and images.ndim == 3:
-            images = [images]
-        images = list(images)
-        prepared = [
-            prepare_image(np.asarray(im), self.input_size, self.preprocessing) for im in images
-        ]
-        results: list[dict] = []
-        for batch, n in self._batches([x for x, _ in prepared], batch_size):
+        size, pad = self._chunking(len(images), batch_size)
+        done = 0
+        for batch, transforms, n in prepared_batches(
+            images, self.input_size, self.preprocessing, size, pad
+        ):
             out = self.runner.run(images=batch, conf=conf, iou=iou)
-            for i in range(n):
-                k = int(out["num_detections"][i])
-                t = prepared[len(results)][1]
-                h, w = images[len(results)].shape[:2]
-                results.append(
-                    {
-                        "boxes": t.invert(out["boxes"][i, :k]).astype(np.float32),
-                        "scores": out["scores"][i, :k].astype(np.float32),
-                        "labels": out["classes"][i, :k].astype(np.int64),
-                        "mask": mask_to_size(out["mask"][i].astype(np.uint8), h, w),
-                    }
-                )
-        return results
-
-    def segment(self, images, batch_size: int = 8) -> list[np.ndarray]:
-        return [r["mask"] for r in self.perceive(images, batch_size=batch_size)]
+            yield out, images[done : done + n], lambda i, boxes, ts=transforms: ts[i].invert(boxes)
+            done += n
 
     def detect(self, images, conf=None, iou=None, max_det=None, batch_size: int = 8, **settings):
         """Detections only (``max_det`` may lower the file's; other settings are fixed)."""

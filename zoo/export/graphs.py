@@ -60,6 +60,24 @@ def _resize(model, images):
     return x, t
 
 
+def graph_nms(decoded, conf, iou, post: dict, max_det: int, with_cond: bool) -> dict:
+    """Per-class NMS of decoded heads ``(boxes, objectness, class_probs)`` inside an exported
+    function, with the model's ``post`` settings (``with_cond``: see :func:`detection_function`).
+    """
+    boxes, obj, cls = decoded
+    return detection_nms(
+        boxes,
+        obj,
+        cls,
+        iou,
+        conf,
+        max_det,
+        int(post["pre_nms_topk"]),
+        bool(post["multi_label"]),
+        LEADING_SIZES if with_cond else (),
+    )
+
+
 def detection_function(
     model,
     size: tuple[int, int] | None = None,
@@ -78,18 +96,7 @@ def detection_function(
 
     def detect(images, conf, iou):
         x, transforms = _resize(net, images)
-        boxes, obj, cls = net.decode(net(x, training=False))
-        out = detection_nms(
-            boxes,
-            obj,
-            cls,
-            iou,
-            conf,
-            max_det,
-            int(post["pre_nms_topk"]),
-            bool(post["multi_label"]),
-            LEADING_SIZES if with_cond else (),
-        )
+        out = graph_nms(net.decode(net(x, training=False)), conf, iou, post, max_det, with_cond)
         out["boxes"] = boxes_to_original(out["boxes"], transforms)
         return out
 
