@@ -62,10 +62,13 @@ def transfer_weights(source, target, verbose: bool = True) -> tuple[list[str], l
     """
     from keras import ops
 
-    by_path = {_inside(v.path, source): v for v in source.weights}
+    by_path = {v.path: v for v in source.weights}
+    by_inside = {_inside(v.path, source): v for v in source.weights}
     loaded, skipped = [], []
     for var in target.weights:
-        src = by_path.get(_inside(var.path, target))
+        src = by_path.get(var.path)
+        if src is None:
+            src = by_inside.get(_inside(var.path, target))
         if src is not None and tuple(src.shape) == tuple(var.shape):
             var.assign(ops.copy(src.value))  # own buffer: JAX may donate either
             loaded.append(var.path)
