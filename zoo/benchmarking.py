@@ -58,6 +58,47 @@ def cpu_name() -> str:
     return f"{name} ({', '.join(features)})" if features else name
 
 
+def ratios_to_reference(
+    rows: Sequence[Mapping], rate: str, same: Callable[[Mapping], object], reference="keras"
+) -> list[str]:
+    """Each row's ``rate`` over the ``reference`` runtime's row that ``same`` pairs it with,
+    as text for a table (``""`` where there is none).
+
+    Example:
+        >>> rows = [{"runtime": "keras", "b": 1, "r": 2.0}, {"runtime": "onnx", "b": 1, "r": 5.0}]
+        >>> ratios_to_reference(rows, "r", lambda row: row["b"])
+        ['1.00', '2.50']
+    """
+    refs = {same(row): row[rate] for row in rows if row["runtime"] == reference}
+    return [f"{row[rate] / refs[same(row)]:.2f}" if refs.get(same(row)) else "" for row in rows]
+
+
+def runtime_versions() -> dict:
+    """Versions of the exported-model runtimes (onnxruntime, ai-edge-litert) and whether the
+    CPU has AVX-512, for :func:`machine`'s ``libraries``.
+
+    Example:
+        >>> sorted(runtime_versions())  # doctest: +SKIP
+        ['ai_edge_litert', 'avx512', 'onnxruntime']
+    """
+    from importlib.metadata import version
+
+    found: dict = {k: version(k.replace("_", "-")) for k in ("onnxruntime", "ai_edge_litert")}
+    found["avx512"] = "AVX-512" in cpu_name()
+    return found
+
+
+def runtimes_line(device: Mapping) -> str:
+    """One line naming where runtime figures come from: CPU, cores, load, Keras and the
+    exported-model runtimes (a :func:`machine` record with :func:`runtime_versions`)."""
+    avx = "AVX-512" if device.get("avx512") else "no AVX-512"
+    return (
+        f"{device['cpu']}, {device['cpu_count']} cores, {avx}; 1-min load "
+        f"{device['load_avg_1m']:.1f}; Keras {device['keras']} ({device['backend']}), "
+        f"onnxruntime {device.get('onnxruntime')}, ai-edge-litert {device.get('ai_edge_litert')}"
+    )
+
+
 def machine(libraries: Mapping[str, object] | None = None, tf_threads: Sequence[str] = ()) -> dict:
     """The device the numbers come from: CPU, cores, 1-min load, versions, backend and GPUs.
 

@@ -22,7 +22,15 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from zoo.benchmarking import machine, provenance, report, time_calls
+from zoo.benchmarking import (
+    machine,
+    provenance,
+    ratios_to_reference,
+    report,
+    runtime_versions,
+    runtimes_line,
+    time_calls,
+)
 
 MODELS = {
     "fcn8s-camvid": ("camvid/val", "*.jpg"),
@@ -58,22 +66,16 @@ def load(name: str, runtime: str, folder: Path):
 
 
 def markdown(results: dict) -> str:
-    m = results["machine"]
-    avx = "AVX-512" if m["avx512"] else "no AVX-512"
     lines = [
-        f"{m['cpu']}, {m['cpu_count']} cores, {avx}; 1-min load {m['load_avg_1m']:.1f}; "
-        f"Keras {m['keras']} ({m['backend']}), onnxruntime {m.get('onnxruntime')}, "
-        f"ai-edge-litert {m.get('ai_edge_litert')}; {results['images']} images a pass, median "
+        f"{runtimes_line(results['machine'])}; {results['images']} images a pass, median "
         f"of {results['repeats']}.",
         "",
         "| model | runtime | batch | images/s | x Keras |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
-    keras = {(r["model"], r["batch_size"]): r["images_per_s"] for r in results["rows"]
-             if r["runtime"] == "keras"}  # fmt: skip
-    for r in results["rows"]:
-        ref = keras.get((r["model"], r["batch_size"]))
-        ratio = f"{r['images_per_s'] / ref:.2f}" if ref else ""
+    rows = results["rows"]
+    ratios = ratios_to_reference(rows, "images_per_s", lambda r: (r["model"], r["batch_size"]))
+    for r, ratio in zip(rows, ratios, strict=True):
         lines.append(f"| {r['model']} | {r['runtime']} | {r['batch_size']} "
                      f"| {r['images_per_s']:.1f} | {ratio} |")  # fmt: skip
     return "\n".join(lines)
@@ -81,13 +83,10 @@ def markdown(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    from importlib.metadata import version
-
     from zoo.data.paths import data_root
     from zoo.detection.data import read_image
 
-    libraries = {k: version(k.replace("_", "-")) for k in ("onnxruntime", "ai_edge_litert")}
-    libraries["avx512"] = " avx512f" in Path("/proc/cpuinfo").read_text()
+    libraries = runtime_versions()
     results = {**provenance("apps/deploy/benchmark.py", argv, machine(libraries)), "rows": []}
     results.update(images=args.images, repeats=args.repeats, warmup=args.warmup)
     with tempfile.TemporaryDirectory(prefix="zoo_deploy_bench_") as tmp:

@@ -6,7 +6,7 @@ Translates the first ``--sentences`` Multi30k val sentences with ``rnnsearch-mul
 search in numpy, :mod:`zoo.translation.numpy_search`), at batch 1 and batched. Each measure
 makes ``--warmup`` untimed passes and ``--repeats`` timed ones; the median pass gives
 sentences/s. Also reports each runtime's BLEU on those sentences and whether its outputs are
-identical to Keras'. Prints a markdown table naming the CPU (``lscpu``); ``--json`` also
+identical to Keras'. Prints a markdown table naming the CPU; ``--json`` also
 writes the numbers.
 
 Example:
@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from zoo.benchmarking import cpu_name, machine, provenance, report, time_calls
+from zoo import benchmarking
+from zoo.benchmarking import machine, provenance, report, time_calls
 
 RUNTIMES = ("keras", "onnx", "litert")
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
@@ -46,17 +46,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def lscpu_name() -> str:
-    """``Model name`` from ``lscpu`` (``/proc/cpuinfo``'s where lscpu is missing)."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return cpu_name()
-    names = [line.split(":", 1)[1].strip() for line in out.splitlines()
-             if line.startswith("Model name")]  # fmt: skip
-    return names[0] if names else cpu_name()
-
-
 def load(name: str, runtime: str, folder: Path):
     """``name`` running in ``runtime`` (exported into ``folder`` when not there yet)."""
     import zoo
@@ -73,23 +62,17 @@ def load(name: str, runtime: str, folder: Path):
 
 
 def markdown(results: dict) -> str:
-    m = results["machine"]
-    avx = "AVX-512" if m["avx512"] else "no AVX-512"
     lines = [
-        f"{m['cpu']}, {m['cpu_count']} cores, {avx}; 1-min load {m['load_avg_1m']:.1f}; "
-        f"Keras {m['keras']} ({m['backend']}), onnxruntime {m.get('onnxruntime')}, "
-        f"ai-edge-litert {m.get('ai_edge_litert')}; {results['model']}, beam "
+        f"{benchmarking.runtimes_line(results['machine'])}; {results['model']}, beam "
         f"{results['beam']}, {results['sentences']} Multi30k val sentences a pass, median of "
         f"{results['repeats']}.",
         "",
         "| runtime | batch | sentences/s | x Keras | BLEU | outputs = Keras |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    keras = {r["batch_size"]: r["sentences_per_s"] for r in results["rows"]
-             if r["runtime"] == "keras"}  # fmt: skip
-    for r in results["rows"]:
-        ref = keras.get(r["batch_size"])
-        ratio = f"{r['sentences_per_s'] / ref:.2f}" if ref else ""
+    rows = results["rows"]
+    ratios = benchmarking.ratios_to_reference(rows, "sentences_per_s", lambda r: r["batch_size"])
+    for r, ratio in zip(rows, ratios, strict=True):
         same = f"{r['identical']}/{results['sentences']}"
         lines.append(f"| {r['runtime']} | {r['batch_size']} | {r['sentences_per_s']:.1f} "
                      f"| {ratio} | {r['bleu']:.2f} | {same} |")  # fmt: skip
@@ -98,16 +81,12 @@ def markdown(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    from importlib.metadata import version
-
     import zoo
     from zoo.data.paths import data_root
     from zoo.translation.bleu import corpus_scores
     from zoo.translation.data import read_parallel_folder
 
-    libraries = {k: version(k.replace("_", "-")) for k in ("onnxruntime", "ai_edge_litert")}
-    libraries["avx512"] = " avx512f" in Path("/proc/cpuinfo").read_text()
-    device = {**machine(libraries), "cpu": lscpu_name()}
+    device = machine(benchmarking.runtime_versions())
     results = {**provenance("apps/deploy/benchmark_translation.py", argv, device), "rows": []}
     results.update(model=args.model, beam=args.beam, sentences=args.sentences,
                    repeats=args.repeats, warmup=args.warmup)  # fmt: skip
