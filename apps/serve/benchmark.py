@@ -101,6 +101,31 @@ def offline(model_name: str, paths: list[Path], batch_size: int, passes: int) ->
     }
 
 
+def network_only(model_name: str, paths: list[Path], sizes=(1, 2, 4, 8), seconds=3.0) -> dict:
+    """Images/s of the runtime alone (no decode, no server) on prepared batches of real images,
+    per batch size: what batching can gain in compute."""
+    from zoo.data.images import read_image
+    from zoo.detection.prepare import prepared_batches
+    from zoo.serve.served import load_served
+
+    served = load_served(model_name)
+    model = served.model
+    images = [read_image(p) for p in paths[: max(sizes)]]
+    chunks = prepared_batches(images, model.input_size, model.preprocessing, len(images), True)
+    batch = next(chunks)[0]
+    conf, iou = np.asarray(0.25, np.float32), np.asarray(0.45, np.float32)
+    rates = {}
+    for size in sizes:
+        runner = served.model_for(size).runner
+        runner.run(images=batch[:size], conf=conf, iou=iou)  # plans the tensors
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            runner.run(images=batch[:size], conf=conf, iou=iou)
+            done += size
+        rates[str(size)] = done / (time.perf_counter() - start)
+    return {"runtime": served.runtime, "images_per_s_by_batch": rates}
+
+
 async def load(url: str, model: str, bodies: list, clients: int, warmup: int) -> dict:
     """Send every body with ``clients`` in flight; latencies and errors."""
     import httpx
@@ -214,9 +239,16 @@ def main(argv=None) -> None:
         results["batched"] = serve_run(args, bodies, args.max_batch, Path(tmp))
         results["unbatched"] = serve_run(args, bodies, 1, Path(tmp))
     results["offline_batch1"] = offline(args.model, paths, 1, args.passes)
+    results["network_only"] = network_only(args.model, paths)
     text = table(results)
     one = results["offline_batch1"]["images_per_s"]
     text += f" Offline at batch 1: {one:.1f} images/s."
+    rates = results["network_only"]["images_per_s_by_batch"]
+    text += (
+        " Network alone, images/s by batch size: "
+        + ", ".join(f"{k}: {v:.0f}" for k, v in rates.items())
+        + "."
+    )
     results["table"] = text
     results["load_avg_1m_end"] = os.getloadavg()[0]
     report(text, results, args.json)
