@@ -38,7 +38,10 @@ def test_exported_matches_keras(fmt, small_drive, frames, keras_results, tmp_pat
     model = zoo.load(path)
     assert model.task == "drive" and model.runtime == fmt
     assert model.input_size == (64, 96) and len(model.detection_classes) == 80
-    results = model.perceive(frames, conf=0.05)
+    assert_same_perception(keras_results, model.perceive(frames, conf=0.05))
+
+
+def assert_same_perception(keras_results, results):
     for ours, theirs in zip(keras_results, results, strict=True):
         assert theirs["mask"].shape == ours["mask"].shape
         assert (theirs["mask"] == ours["mask"]).mean() > 0.999
@@ -47,6 +50,20 @@ def test_exported_matches_keras(fmt, small_drive, frames, keras_results, tmp_pat
         np.testing.assert_allclose(theirs["scores"], ours["scores"], atol=1e-3)
         np.testing.assert_array_equal(theirs["labels"], ours["labels"])
     assert sum(len(r["boxes"]) for r in results) > 0
+
+
+def test_cached_litert_export_has_a_fixed_batch_of_one(
+    small_drive, frames, keras_results, tmp_path, monkeypatch
+):
+    """The fast path's file (zoo.runtime.cache.STATIC_BATCH): batch 1, frames run one by one."""
+    if importlib.util.find_spec("ai_edge_litert") is None:
+        pytest.skip("ai_edge_litert not installed")
+    from zoo.runtime.cache import cached_export
+
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
+    model = zoo.load(cached_export(str(small_drive), "litert"))
+    assert model.metadata["batch"] == 1 and model.fixed_batch == 1
+    assert_same_perception(keras_results, model.perceive(frames, conf=0.05, batch_size=8))
 
 
 def test_runtime_loads_without_keras(small_drive, tmp_path):

@@ -31,14 +31,14 @@ def raccoon_image():
 
 
 def test_detect_runs_the_cached_litert_export(exported, raccoon_image, tmp_path, monkeypatch):
-    from zoo.runtime.cache import cached_export
+    from zoo.runtime.cache import CACHE_LAYOUT, cached_export
 
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
     from zoo.export.metadata import source_record
     from zoo.weights import cache_dir
 
     sha = source_record("yolo-wildlife")["sha256"]
-    cached = cache_dir() / "exports" / f"{sha[:16]}-zoo{zoo.__version__}.tflite"
+    cached = cache_dir() / "exports" / f"{sha[:16]}-zoo{zoo.__version__}-{CACHE_LAYOUT}.tflite"
     cached.parent.mkdir(parents=True)
     shutil.copyfile(exported("yolo-wildlife", "litert"), cached)  # as a first run leaves it
     out = tmp_path / "dets.json"

@@ -1,10 +1,15 @@
 """The fast path: a trained model exported once to LiteRT / ONNX and kept in ``ZOO_CACHE``.
 
-``zoo detect`` runs the trained (manifest) detectors through LiteRT unless ``--runtime`` says
-otherwise: the first run exports the model (a minute at most) into
-``$ZOO_CACHE/exports/<sha256 of the weights>-<zoo version>.tflite``; later runs load it.
-``zoo segment`` stays on Keras by default: FCN-8s measured slower in LiteRT and ONNX Runtime
-than in Keras on our CPU (``apps/deploy/README.md``); ``--runtime`` still chooses.
+``zoo detect``, ``zoo segment`` and ``zoo drive`` run the trained (manifest) models through
+their fastest measured runtime (:data:`FASTEST`) unless ``--runtime`` says otherwise: the first
+run exports the model (a minute at most) into
+``$ZOO_CACHE/exports/<sha256 of the weights>-zoo<version>-<layout>.tflite``; later runs load it.
+
+Driving models are cached at a fixed batch of 1 for LiteRT (:data:`STATIC_BATCH`): with a
+dynamic batch, the output shapes of their transposed convolutions are computed at run time,
+LiteRT then treats everything after them as dynamic, and the network ran 1.9x slower (36.4
+against 19.4 ms a frame at 480x352, ``apps/drive/README.md``). A fixed batch is padded by the
+caller, so batch 1 wastes nothing on single images.
 
 Example:
     >>> path = cached_export("yolo-wildlife", "litert")  # doctest: +SKIP
@@ -49,6 +54,12 @@ def choose_runtime(name: str, runtime: str) -> str:
     return fastest if fastest == "keras" or runtime_available(fastest) else "keras"
 
 
+# (task, runtime) -> the fixed batch the cached export is made at (module docstring)
+STATIC_BATCH = {("drive", "litert"): 1}
+# the name of the cached files changes with what goes into them (2: STATIC_BATCH)
+CACHE_LAYOUT = 2
+
+
 def cached_export(name: str, runtime: str) -> Path:
     """The cached ``runtime`` export of the trained model or ``.keras`` file ``name``."""
     import zoo
@@ -58,12 +69,16 @@ def cached_export(name: str, runtime: str) -> Path:
     sha = source_record(name)["sha256"]
     if sha is None:
         raise ZooError(f"{name}: not a trained model or .keras file; cannot cache an export")
-    path = cache_dir() / "exports" / f"{sha[:16]}-zoo{zoo.__version__}{SUFFIXES[runtime]}"
+    stem = f"{sha[:16]}-zoo{zoo.__version__}-{CACHE_LAYOUT}"
+    path = cache_dir() / "exports" / f"{stem}{SUFFIXES[runtime]}"
     if not path.is_file():
         print(f"zoo: exporting {name} to {runtime} once (cached as {path})", file=sys.stderr)
+        from zoo.api import load
         from zoo.backend import setup_backend
         from zoo.export import export_model
 
         setup_backend()
-        export_model(name, runtime, path)
+        model = load(name)
+        batch = STATIC_BATCH.get((getattr(model, "task", None), runtime))
+        export_model(name, runtime, path, batch=batch, model=model)
     return path
