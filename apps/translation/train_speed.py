@@ -3,7 +3,8 @@
 For a translation recipe, each backend (TensorFlow, JAX) runs in its own process: the recipe's
 tokenizer (``--spm``, e.g. the run's ``spm.model``; else one trained on the sample), model sizes
 and optimiser, ``model.fit`` on a random sample of the recipe's training pairs for ``--steps``
-steps, batched as the recipe says and, with ``--batch-sizes``, with fixed batch sizes too. The
+steps, batched as the recipe says (or by each ``--max-tokens`` budget) and, with
+``--batch-sizes``, with fixed batch sizes too. The
 first ``--skip`` steps (tracing, compilation) are not timed; the others give target subwords
 per second (real tokens, padding excluded) and the projected time of one epoch over all of the
 recipe's training pairs.
@@ -33,6 +34,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--spm", type=Path, default=None, help="SentencePiece model to use")
     p.add_argument("--backends", nargs="+", default=["tensorflow", "jax"])
     p.add_argument("--batch-sizes", type=int, nargs="*", default=[64], help="fixed batch sizes")
+    p.add_argument(
+        "--max-tokens",
+        type=int,
+        nargs="*",
+        default=None,
+        help="length-bucketed batches of about N subwords each [default: the recipe's]",
+    )
     p.add_argument("--sample", type=int, default=20000, help="training pairs to sample")
     p.add_argument("--steps", type=int, default=40, help="training steps per setting")
     p.add_argument("--skip", type=int, default=10, help="untimed first steps")
@@ -109,7 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     from zoo.benchmarking import provenance, report
 
     cfg = _config(args.recipe)
-    settings = [{"batch_size": None, "max_tokens": cfg["max_tokens"]}] if cfg["max_tokens"] else []
+    budgets = args.max_tokens if args.max_tokens is not None else [cfg["max_tokens"]]
+    settings = [{"batch_size": None, "max_tokens": n} for n in budgets if n]
     settings += [{"batch_size": b, "max_tokens": None} for b in args.batch_sizes]
     rows = []
     for backend in args.backends:
