@@ -15,7 +15,7 @@ from tests.serve.conftest import SAMPLES, error_count, httpx
 from zoo.serve.protocol import DTYPES as V2_DTYPES
 
 DETECT = "/v2/models/yolo-fastest-xl-coco/infer"
-TRANSLATE = "/v2/models/rnnsearch-multi30k-en-fr/infer"
+TRANSLATE = "/v2/models/rnnsearch-en-fr/infer"
 JPEG = (SAMPLES / "dog.jpg").read_bytes()
 DTYPES = ["BOOL", "INT8", "INT16", "INT32", "INT64", "UINT16", "FP16", "FP32", "FP64"]
 

@@ -81,7 +81,7 @@ def test_page(page, server, tmp_path):
     page.click("#translate")
     page.wait_for_selector(".sentence:nth-child(2) canvas.heatmap")
     translations = page.eval_on_selector_all(".translation", "els => els.map(e => e.innerText)")
-    assert len(translations) == 2 and translations[0].startswith("Deux chiens")
+    assert len(translations) == 2 and "chiens" in translations[0]  # "Two dogs ..."
     rows, cols = page.eval_on_selector(
         "canvas.heatmap", "c => [Number(c.dataset.rows), Number(c.dataset.cols)]"
     )

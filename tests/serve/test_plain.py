@@ -65,7 +65,7 @@ def test_models_docs_and_metrics(client):
     assert models == {
         "fcn8s-camvid": "segmentation",
         "yolo-fastest-xl-coco": "detection",
-        "rnnsearch-multi30k-en-fr": "translation",
+        "rnnsearch-en-fr": "translation",
     }
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]

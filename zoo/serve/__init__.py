@@ -24,7 +24,7 @@ import importlib.util
 from zoo.errors import ZooError
 
 # The models `zoo serve` serves when none is named: one per application.
-DEFAULT_MODELS = ("fcn8s-camvid", "yolo-fastest-xl-coco", "rnnsearch-multi30k-en-fr")
+DEFAULT_MODELS = ("fcn8s-camvid", "yolo-fastest-xl-coco", "rnnsearch-en-fr")
 
 EXTRA_MODULES = ("fastapi", "uvicorn", "multipart", "prometheus_client", "tritonclient")
 
