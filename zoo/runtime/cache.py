@@ -8,7 +8,7 @@ run exports the model (a minute at most) into
 Driving models are cached at a fixed batch of 1 for LiteRT (:data:`STATIC_BATCH`): with a
 dynamic batch, the output shapes of their transposed convolutions are computed at run time,
 LiteRT then treats everything after them as dynamic, and the network ran 1.9x slower (36.4
-against 19.4 ms a frame at 480x352, ``apps/drive/README.md``). A fixed batch is padded by the
+against 19.4 ms a frame at 480x352, ``docs/results/drive.md``). A fixed batch is padded by the
 caller, so batch 1 wastes nothing on single images.
 
 Example:
