@@ -111,3 +111,21 @@ def test_cli_help_names_the_default_model():
     assert result.exit_code == 0
     assert f"[default: {default_model('translation')}]" in " ".join(result.output.split())
     assert "--to LANG" in result.output and "--from LANG" in result.output
+
+
+def test_cli_names_a_narrow_model_when_no_general_one_serves_the_pair(monkeypatch):
+    import zoo.cli.translate_cmd as cmd
+
+    records = {
+        "captions-en-de": {
+            "task": "translation",
+            "domain": "image captions",
+            "preprocessing": {"languages": ["en", "de"]},
+        }
+    }
+    monkeypatch.setattr(cmd, "manifest", lambda: records)
+    monkeypatch.setattr(cmd, "choose_translation_model", lambda s, t: "captions-en-de")
+    monkeypatch.setattr(cmd, "load_model", lambda name, task: (_ for _ in ()).throw(SystemExit(3)))
+    result = CliRunner().invoke(main, ["translate", "--to", "de", "Hello."])
+    assert result.exit_code == 3  # stopped at loading, after the note
+    assert "captions-en-de is trained on image captions only" in result.output

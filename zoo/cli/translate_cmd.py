@@ -14,6 +14,7 @@ from zoo.errors import ZooError
 from zoo.progress import quiet_option
 from zoo.translation.languages import choose_translation_model
 from zoo.translation.long_lines import clean_line
+from zoo.weights import manifest
 from zoo.writable import writable_dir, writable_file
 
 
@@ -127,6 +128,13 @@ def translate(
         raise click.UsageError("give --model or --to/--from, not both")
     if target or source:
         model_name = choose_translation_model(source, target)
+        domain = manifest().get(model_name, {}).get("domain")
+        if domain and domain != "general":
+            click.echo(
+                f"zoo translate: note: {model_name} is trained on {domain} only; "
+                "no general-domain model serves this pair yet",
+                err=True,
+            )
     problems: list[str] = []
     if texts:
         lines = list(texts)
