@@ -7,6 +7,9 @@ an FCN-4s head (:func:`zoo.segmentation.fcn.fcn_head`: 1x1 scores on darknet lay
 segmentation on the same features. A small trainable *detail* path (two strided
 depthwise-separable convolutions on the image, stride 4) joins the refinement, so that thin
 objects (poles) are seen at full resolution while the shared network stays frozen.
+With ``seg_trunk`` (a darknet layer number), the segmentation gets its own trainable copy of
+the layers past that one up to its deep taps, so that the scene's semantics are learnt there
+while the detector's layers, shared up to ``seg_trunk``, stay as they are.
 
 The graph takes ``(N, H, W, 3)`` RGB 0..255 of any size (padded to a multiple of 32 inside,
 logits cropped back), so it trains on crops; ``perceive``/``detect``/``segment`` bring each
@@ -49,6 +52,30 @@ def _detail_path(x, channels: int):
     return conv_bn_act(x, 2 * channels, 1, name="detail2_pw")
 
 
+BRANCH_PREFIX = "seg_"
+
+
+def _renamed(layer: keras.layers.Layer) -> keras.layers.Layer:
+    """A new layer like ``layer`` named ``seg_<name>``: weight paths stay unique in the model."""
+    return layer.__class__.from_config({**layer.get_config(), "name": BRANCH_PREFIX + layer.name})
+
+
+def _branch(outputs: dict, levels: list[str], taps: dict, seg_trunk: int) -> keras.Model:
+    """A fresh copy (``seg_trunk``: the segmentation's own trainable layers) of the network
+    between darknet layer ``seg_trunk`` and the taps past it, as a model from that layer's
+    output to those taps (``{"P4": ..., "P5": ...}``)."""
+    deep = [v for v in levels if int(taps[v]) > seg_trunk]
+    if not deep:
+        raise ZooError(f"seg_trunk {seg_trunk}: no tap past that layer to copy the layers to")
+    try:
+        shared = keras.Model(outputs["split"], [outputs[v] for v in deep])
+    except ValueError as exc:
+        raise ZooError(f"seg_trunk {seg_trunk}: the layers after it need others too") from exc
+    entry = keras.Input(outputs["split"].shape[1:], name=f"{BRANCH_PREFIX}input")
+    copy = keras.models.clone_model(shared, input_tensors=entry, clone_function=_renamed)
+    return keras.Model(copy.inputs, dict(zip(deep, copy.outputs, strict=True)), name="seg_trunk")
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class DriveModel(DriveMixin, keras.Model):
     """A multi-task driving model (module docstring).
@@ -65,6 +92,9 @@ class DriveModel(DriveMixin, keras.Model):
         variant: ``"fcn4s"`` or ``"fcn8s"`` (the finest skip).
         dropout, refine, refine_dilations: as :class:`zoo.segmentation.fcn.FCN`.
         detail: channels of the detail path's first convolution (0 leaves it out).
+        seg_trunk: a darknet layer number after which the segmentation head gets its own
+            trainable copy of the layers up to its deep taps (``P4``/``P5``), so that they
+            learn the scene while the detector's stay frozen; 0 shares the whole network.
         preprocessing: as :data:`DARKNET_PREPROCESSING`.
         postprocess: detection defaults (``conf``, ``iou``, ``max_det`` ...).
     """
@@ -83,6 +113,7 @@ class DriveModel(DriveMixin, keras.Model):
         refine: int = 64,
         refine_dilations: Sequence[int] = (1, 1),
         detail: int = 16,
+        seg_trunk: int = 0,
         preprocessing: dict | None = None,
         postprocess: dict | None = None,
         **kwargs,
@@ -107,17 +138,25 @@ class DriveModel(DriveMixin, keras.Model):
         preprocessing = {**DARKNET_PREPROCESSING, **(preprocessing or {})}
         levels = [level for level in LEVELS if level in taps]
 
+        seg_trunk = int(seg_trunk)
+        split = [seg_trunk] if seg_trunk else []
         network = build(
-            cfg, None, taps=[int(taps[v]) for v in levels], keep_heads=True, any_size=True
+            cfg,
+            None,
+            taps=[int(taps[v]) for v in levels] + split,
+            keep_heads=True,
+            any_size=True,
         )
-        names = [m["name"] for m in meta] + levels
-        darknet = keras.Model(
-            network.input, dict(zip(names, network.outputs, strict=True)), name="darknet"
-        )
+        names = [m["name"] for m in meta] + levels + ["split"] * bool(split)
+        outputs = dict(zip(names, network.outputs, strict=True))
+        branch = _branch(outputs, levels, taps, seg_trunk) if split else None
+        darknet = keras.Model(network.input, outputs, name="darknet")
         image = keras.Input((None, None, 3), name="image")
         x = ImageNormalization(**normalization_args(preprocessing), name="preprocess")(image)
         padded = PadToMultiple(32, name="pad")(x)
-        feats = darknet(padded)
+        feats = dict(darknet(padded))
+        if branch is not None:
+            feats.update(branch(feats.pop("split")))
         extra = _detail_path(padded, int(detail)) if detail and refine else None
         logits = fcn_head(
             feats, num_classes, VARIANTS[variant], dropout, refine, refine_dilations, extra
@@ -147,10 +186,24 @@ class DriveModel(DriveMixin, keras.Model):
         self.refine = int(refine)
         self.refine_dilations = [int(r) for r in refine_dilations]
         self.detail = int(detail)
+        self.seg_trunk = seg_trunk
         self.preprocessing = preprocessing
         self.postprocess = {**DEFAULT_POSTPROCESS, **(postprocess or {})}
         self.heads_meta = meta
         self.strides = [int(m["stride"]) for m in meta]
+
+    def init_seg_trunk(self) -> int:
+        """Set the segmentation's own layers (``seg_trunk``) to the shared network's values,
+        the detector's features as the starting point; returns how many layers were set."""
+        if not self.seg_trunk:
+            return 0
+        darknet, count = self.get_layer("darknet"), 0
+        for layer in self.get_layer("seg_trunk").layers:
+            if layer.weights:
+                source = darknet.get_layer(layer.name.removeprefix(BRANCH_PREFIX))
+                layer.set_weights(source.get_weights())
+                count += 1
+        return count
 
     # decoding specs of the heads (anchors in input pixels), as the converted detector's
     head_specs = DarknetDetector.head_specs
@@ -187,6 +240,7 @@ class DriveModel(DriveMixin, keras.Model):
             "refine": self.refine,
             "refine_dilations": self.refine_dilations,
             "detail": self.detail,
+            "seg_trunk": self.seg_trunk,
             "preprocessing": self.preprocessing,
             "postprocess": self.postprocess,
         }

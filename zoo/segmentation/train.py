@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import keras
@@ -182,19 +183,34 @@ def resolve_darknet_backbone(model_cfg: dict) -> tuple[str, Path | None] | None:
     return backbone_cfg["cfg"], weights
 
 
-def initialise_from(model, init: str) -> None:
+def initialise_from(model, init: str) -> list[str]:
     """Copy into ``model`` the weights of the trained model ``init`` (a zoo model name or a
-    ``.keras`` path) whose names and shapes match; the others keep their initial values."""
+    ``.keras`` path) whose names and shapes match; the others keep their initial values.
+    Returns the paths of the weights copied."""
     from zoo.api import load, transfer_weights
 
     source = load(str(init))
-    if getattr(source, "task", None) != "segmentation":
-        raise ZooError(f"[model] init = {init!r} is not a segmentation model")
+    if getattr(source, "task", None) not in ("segmentation", "drive"):
+        raise ZooError(f"[model] init = {init!r} is not a segmentation or driving model")
     loaded, skipped = transfer_weights(source, model, verbose=False)
     print(
         f"zoo: initialised from {init}: {len(loaded)} weights copied, "
         f"{len(skipped)} new ({', '.join(skipped) or 'none'})"
     )
+    return loaded
+
+
+def init_seg_trunk(model, loaded: Sequence[str] = ()) -> None:
+    """A driving model's own segmentation layers (``[model] seg_trunk``) start as the shared
+    network's (:meth:`zoo.drive.model.DriveModel.init_seg_trunk`), unless ``loaded`` (the
+    weight paths copied from an ``init`` model) already gave them trained values."""
+    if not getattr(model, "seg_trunk", 0):
+        return
+    own = {v.path for v in model.get_layer("seg_trunk").weights}
+    if own & set(loaded):
+        return
+    count = model.init_seg_trunk()
+    print(f"zoo: seg_trunk initialised from the shared network ({count} layers)")
 
 
 def train_segmentation(config: dict, resume: bool = False, init_model=None):
@@ -259,13 +275,14 @@ def train_segmentation(config: dict, resume: bool = False, init_model=None):
             if init is not None and init_model is None:
                 # staged training as in the FCN paper (FCN-16s from FCN-32s ...): every weight
                 # of the trained model whose name and shape match; new skip layers keep init
-                initialise_from(model, init)
+                init_seg_trunk(model, loaded=initialise_from(model, init))
             elif darknet_files is not None and init_model is None and darknet_files[1] is not None:
                 from zoo.backbones import load_darknet_weights
 
                 cfg_text, weights_path = darknet_files
                 count = load_darknet_weights(model.get_layer("darknet"), cfg_text, weights_path)
                 print(f"zoo: backbone initialised from {weights_path} ({count} layers)")
+                init_seg_trunk(model)
             for name in train_cfg.get("freeze", ()):
                 # e.g. freeze = ["darknet"]: pretrained features kept as they are (BatchNorm
                 # in inference mode) while the layers after them learn
