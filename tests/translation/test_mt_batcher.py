@@ -94,6 +94,22 @@ def test_shuffling_changes_batches_each_epoch_but_keeps_count():
     assert [b[0][0].tobytes() for b in _all_items(fixed)] == before
 
 
+def test_a_resumed_run_draws_a_new_order_not_the_first_epochs():
+    src, tgt = _pairs()
+    for budget in ({"batch_size": 16}, {"max_tokens": 256}):
+        fresh = TranslationBatches(src, tgt, seed=1, **budget)
+        first = [b[0][0].tobytes() for b in _all_items(fresh)]
+        resumed = TranslationBatches(src, tgt, seed=1, **budget)
+        resumed.start_at(9)
+        order = [b[0][0].tobytes() for b in _all_items(resumed)]
+        assert order != first and len(order) == len(first)
+        again = TranslationBatches(src, tgt, seed=1, **budget)
+        again.start_at(9)
+        assert [b[0][0].tobytes() for b in _all_items(again)] == order  # seeded
+        fresh.start_at(0)  # a fresh run keeps the seed's first order
+        assert [b[0][0].tobytes() for b in _all_items(fresh)] == first
+
+
 def test_max_length_keeps_eos():
     data = TranslationBatches(
         [[5] * 30 + [3]],

@@ -147,3 +147,14 @@ def test_init_model_keeps_its_sizes_and_every_weight(corpus, tmp_path, toy_token
         np.testing.assert_allclose(
             keras.ops.convert_to_numpy(mine.value), keras.ops.convert_to_numpy(theirs.value)
         )
+
+
+def test_epochs_done_reads_the_backup_record(tmp_path):
+    from zoo.translation.train import _epochs_done
+
+    assert _epochs_done(tmp_path) == 0  # a fresh run
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "training_metadata.json").write_text('{"epoch": 10, "batch": 0}')
+    assert _epochs_done(tmp_path) == 10
+    (tmp_path / "backup" / "training_metadata.json").write_text("{not json")
+    assert _epochs_done(tmp_path) == 0

@@ -89,6 +89,7 @@ class TranslationBatches(keras.utils.PyDataset):
         self.shuffle = shuffle
         self.chunk_batches = int(chunk_batches)
         self.length_multiple = int(length_multiple)
+        self.seed = int(seed)
         self._rng = np.random.default_rng(seed)
         self.shard_index, self.num_shards, self.multiple = 0, 1, 1
         self._src_len = np.array([len(s) for s in self.sources])
@@ -181,6 +182,17 @@ class TranslationBatches(keras.utils.PyDataset):
         tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]
         weights = (tgt_out != 0).astype(np.float32)
         return (src, tgt_in), tgt_out, weights
+
+    def start_at(self, epoch: int) -> None:
+        """Continue a run at ``epoch`` (epochs done) with an order drawn for it (seed and
+        epoch), not the first epoch's again: a resumed run meets batches it has not just seen.
+
+        Example:
+            >>> batches.start_at(9)  # doctest: +SKIP
+        """
+        if self.shuffle and epoch > 0:
+            self._rng = np.random.default_rng([self.seed, int(epoch)])
+            self._batches = self._make_batches()
 
     def on_epoch_end(self) -> None:
         if not self.shuffle:

@@ -259,6 +259,15 @@ def build_model(cfg: dict, tokenizer: SubwordTokenizer) -> RNNSearch:
     return model
 
 
+def _epochs_done(out: Path) -> int:
+    """Epochs an interrupted run in ``out`` finished (``BackupAndRestore``'s record), else 0."""
+    record = out / "backup" / "training_metadata.json"
+    try:
+        return int(json.loads(record.read_text()).get("epoch", 0))
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
 def train_translation(
     config: dict | None = None,
     callbacks: list | None = None,
@@ -315,6 +324,7 @@ def train_translation(
         from zoo.api import transfer_weights
 
         transfer_weights(init_model, model)
+    train.start_at(_epochs_done(out))
     everyone, writers = _callbacks(cfg, out, val_src, val_tgt)
     return fit(
         model,
