@@ -158,3 +158,14 @@ def test_epochs_done_reads_the_backup_record(tmp_path):
     assert _epochs_done(tmp_path) == 10
     (tmp_path / "backup" / "training_metadata.json").write_text("{not json")
     assert _epochs_done(tmp_path) == 0
+
+
+def test_best_so_far_reads_the_run_log(tmp_path):
+    from zoo.translation.train import _best_so_far
+
+    assert _best_so_far(tmp_path, "val_bleu", "max") is None  # a fresh run
+    (tmp_path / "log.csv").write_text(
+        "epoch,val_bleu,val_loss\n0,22.2,2.9\n1,40.8,2.2\n2,39.8,2.3\n"
+    )
+    assert _best_so_far(tmp_path, "val_bleu", "max") == 40.8
+    assert _best_so_far(tmp_path, "val_loss", "min") == 2.2

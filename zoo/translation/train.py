@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -190,6 +191,19 @@ class RestoreOnly(keras.callbacks.BackupAndRestore):
         pass
 
 
+def _best_so_far(out: Path, select: str, mode: str) -> float | None:
+    """The best ``select`` in the run's ``log.csv`` (a resumed run), so that ``best.keras``
+    is replaced only by a better epoch than any before the interruption; None when fresh."""
+    try:
+        with open(out / "log.csv", newline="") as f:
+            values = [float(row[select]) for row in csv.DictReader(f) if row.get(select)]
+    except (OSError, ValueError, KeyError):
+        return None
+    if not values:
+        return None
+    return max(values) if mode == "max" else min(values)
+
+
 def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]):
     """``(callbacks of every process, callbacks that write files)``."""
     select = cfg["select"]
@@ -214,7 +228,11 @@ def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]):
         keras.callbacks.BackupAndRestore(backup),
         keras.callbacks.ModelCheckpoint(str(out / "checkpoints" / "epoch_{epoch:03d}.keras")),
         keras.callbacks.ModelCheckpoint(
-            str(out / "best.keras"), monitor=select, mode=mode, save_best_only=True
+            str(out / "best.keras"),
+            monitor=select,
+            mode=mode,
+            save_best_only=True,
+            initial_value_threshold=_best_so_far(out, select, mode),
         ),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
     ]
