@@ -204,8 +204,9 @@ def _best_so_far(out: Path, select: str, mode: str) -> float | None:
     return max(values) if mode == "max" else min(values)
 
 
-def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]):
-    """``(callbacks of every process, callbacks that write files)``."""
+def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str], resumed: bool):
+    """``(callbacks of every process, callbacks that write files)``; a ``resumed`` run keeps
+    the best score its ``log.csv`` already holds."""
     select = cfg["select"]
     mode = "max" if select == "val_bleu" else "min"
     callbacks: list = []
@@ -232,7 +233,7 @@ def _callbacks(cfg: dict, out: Path, val_src: list[str], val_tgt: list[str]):
             monitor=select,
             mode=mode,
             save_best_only=True,
-            initial_value_threshold=_best_so_far(out, select, mode),
+            initial_value_threshold=_best_so_far(out, select, mode) if resumed else None,
         ),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
     ]
@@ -342,8 +343,9 @@ def train_translation(
         from zoo.api import transfer_weights
 
         transfer_weights(init_model, model)
-    train.start_at(_epochs_done(out))
-    everyone, writers = _callbacks(cfg, out, val_src, val_tgt)
+    done = _epochs_done(out)
+    train.start_at(done)
+    everyone, writers = _callbacks(cfg, out, val_src, val_tgt, resumed=done > 0)
     return fit(
         model,
         train,
