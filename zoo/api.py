@@ -46,7 +46,7 @@ def load_model_file(path: str | os.PathLike, compile: bool = False):
         ) from exc
 
 
-def _inside(path: str, model) -> str:
+def path_inside_model(path: str, model) -> str:
     """A variable's path without its model's own name where a subclassed model puts it first
     (``rnn_search_1/encoder/...`` -> ``encoder/...``): two instances of one class differ only
     there. Functional models' paths start at their layers and stay as they are."""
@@ -63,12 +63,12 @@ def transfer_weights(source, target, verbose: bool = True) -> tuple[list[str], l
     from keras import ops
 
     by_path = {v.path: v for v in source.weights}
-    by_inside = {_inside(v.path, source): v for v in source.weights}
+    by_inside = {path_inside_model(v.path, source): v for v in source.weights}
     loaded, skipped = [], []
     for var in target.weights:
         src = by_path.get(var.path)
         if src is None:
-            src = by_inside.get(_inside(var.path, target))
+            src = by_inside.get(path_inside_model(var.path, target))
         if src is not None and tuple(src.shape) == tuple(var.shape):
             var.assign(ops.copy(src.value))  # own buffer: JAX may donate either
             loaded.append(var.path)

@@ -19,7 +19,7 @@ from zoo.segmentation.data.readers import CAMVID_CLASSES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ("segment", "eval", "train", "finetune", "convert", "export", "list", "info", "data")
-COMMANDS += ("anchors",)
+COMMANDS += ("anchors", "average")
 
 
 def zoo(*args, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:

@@ -1,4 +1,5 @@
-"""Model management: ``zoo list``, ``zoo info``, ``zoo convert``, ``zoo export``."""
+"""Model management: ``zoo list``, ``zoo info``, ``zoo convert``, ``zoo export``,
+``zoo average``."""
 
 from __future__ import annotations
 
@@ -183,4 +184,22 @@ def export(model_name, fmt, out_path, size, batch, beam, int8, calibration):
     click.echo(f"wrote {path}")
 
 
-COMMANDS = [list_, info, convert, export]
+@click.command()
+@click.argument("checkpoints", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_path", required=True, help="Output .keras file (written atomically).")
+def average(checkpoints, out_path):
+    """Average the weights of CHECKPOINTS (.keras files of one model, e.g. a run's last
+    epochs) into one model: usually a little better than any one of them.
+
+    \b
+    Example:
+      zoo average runs/rnnsearch-en-fr/checkpoints/epoch_04{5..8}.keras --out averaged.keras
+    """
+    setup_backend()
+    from zoo.training.averaging import average_checkpoints
+
+    path = average_checkpoints(checkpoints, out_path)
+    click.echo(f"wrote {path} (the mean of {len(checkpoints)} checkpoints)")
+
+
+COMMANDS = [list_, info, convert, export, average]
