@@ -1,4 +1,5 @@
-"""Measure RNNsearch training speed (target subwords per second) per backend and batching.
+"""Measure RNNsearch training speed (target subwords per second) per backend, precision and
+batching.
 
 For a translation recipe, each backend (TensorFlow, JAX) runs in its own process: the recipe's
 tokenizer (``--spm``, e.g. the run's ``spm.model``; else one trained on the sample), model sizes
@@ -7,7 +8,9 @@ steps, batched as the recipe says (or by each ``--max-tokens`` budget) and, with
 ``--batch-sizes``, with fixed batch sizes too. The
 first ``--skip`` steps (tracing, compilation) are not timed; the others give target subwords
 per second (real tokens, padding excluded) and the projected time of one epoch over all of the
-recipe's training pairs.
+recipe's training pairs. ``--onednn off on`` times TensorFlow with its oneDNN CPU kernels off
+and on (``TF_ENABLE_ONEDNN_OPTS``), ``--policies`` each Keras dtype policy (``mixed_bfloat16``:
+float32 weights, bfloat16 compute).
 
 Example:
     $ python apps/translation/train_speed.py apps/translation/recipes/rnnsearch_en_fr.toml \\
@@ -44,6 +47,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sample", type=int, default=20000, help="training pairs to sample")
     p.add_argument("--steps", type=int, default=40, help="training steps per setting")
     p.add_argument("--skip", type=int, default=10, help="untimed first steps")
+    p.add_argument(
+        "--policies",
+        nargs="+",
+        default=["float32"],
+        choices=["float32", "mixed_bfloat16", "mixed_float16"],
+        help="Keras dtype policies of the model (mixed: float32 weights, lower-precision compute)",
+    )
+    p.add_argument(
+        "--onednn",
+        nargs="+",
+        default=[None],
+        choices=["off", "on"],
+        help="TensorFlow's oneDNN CPU kernels (TF_ENABLE_ONEDNN_OPTS) [default: as the "
+        "environment says]",
+    )
     p.add_argument("--json", type=Path, default=None, help="write the results to this file")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # one setting, as JSON
     return p.parse_args(argv)
@@ -82,6 +100,7 @@ def measure(args: argparse.Namespace, setting: dict) -> dict:
         max_tokens=setting["max_tokens"],
         max_length=cfg["max_length"],
     )
+    keras.mixed_precision.set_global_policy(setting["policy"])
     model = build_model(cfg, tok)
     times: list[float] = []
 
@@ -101,6 +120,7 @@ def measure(args: argparse.Namespace, setting: dict) -> dict:
     return {
         **setting,
         "backend": keras.backend.backend(),
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
         "tokens_per_s": rate,
         "median_step_s": float(np.median(timed)),
         "epoch_target_tokens": epoch_tokens,
@@ -118,25 +138,37 @@ def main(argv: list[str] | None = None) -> None:
 
     cfg = _config(args.recipe)
     budgets = args.max_tokens if args.max_tokens is not None else [cfg["max_tokens"]]
-    settings = [{"batch_size": None, "max_tokens": n} for n in budgets if n]
-    settings += [{"batch_size": b, "max_tokens": None} for b in args.batch_sizes]
-    rows = []
+    batchings = [{"batch_size": None, "max_tokens": n} for n in budgets if n]
+    batchings += [{"batch_size": b, "max_tokens": None} for b in args.batch_sizes]
+    runs = []
     for backend in args.backends:
-        for setting in settings:
-            cmd = [sys.executable, __file__, *(argv or sys.argv[1:]), "--worker"]
-            cmd.append(json.dumps(setting))
-            env = {**os.environ, "KERAS_BACKEND": backend}
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-            if proc.returncode != 0:
-                tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-                raise SystemExit(f"train_speed: {backend} {setting} failed: {tail}")
-            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    head = "| backend | batches | target subwords/s | s/step (median) | epoch (min) |"
-    lines = [head, "|---|---|---|---|---|"]
+        for onednn in args.onednn if backend == "tensorflow" else [None]:
+            runs += [
+                (backend, onednn, {**b, "policy": p}) for p in args.policies for b in batchings
+            ]
+    rows = []
+    for backend, onednn, setting in runs:
+        cmd = [sys.executable, __file__, *(argv or sys.argv[1:]), "--worker"]
+        cmd.append(json.dumps(setting))
+        env = {**os.environ, "KERAS_BACKEND": backend}
+        if onednn is not None:
+            env["TF_ENABLE_ONEDNN_OPTS"] = "1" if onednn == "on" else "0"
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if proc.returncode != 0:
+            tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+            raise SystemExit(f"train_speed: {backend} {setting} failed: {tail}")
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    head = (
+        "| backend | oneDNN | policy | batches | target subwords/s | s/step (median) "
+        "| epoch (min) |"
+    )
+    lines = [head, "|---|---|---|---|---|---|---|"]
+    onednn_names = {"0": "off", "1": "on", None: "default"}
     for r in rows:
         batching = f"{r['max_tokens']} tokens" if r["max_tokens"] else f"{r['batch_size']} pairs"
+        onednn = onednn_names.get(r["onednn"], r["onednn"]) if r["backend"] == "tensorflow" else "-"
         lines.append(
-            f"| {r['backend']} | {batching} | {r['tokens_per_s']:.0f} | "
+            f"| {r['backend']} | {onednn} | {r['policy']} | {batching} | {r['tokens_per_s']:.0f} | "
             f"{r['median_step_s']:.2f} | {r['epoch_minutes']:.0f} |"
         )
     table = "\n".join(lines)
