@@ -46,3 +46,18 @@ def test_warmup_inverse_sqrt():
     np.testing.assert_allclose(rates, [1e-4, 5e-4, 1e-3, 5e-4, 2.5e-4], rtol=1e-5)
     again = WarmupInverseSqrt.from_config(schedule.get_config())
     assert again.get_config() == schedule.get_config()
+
+
+def test_inverse_sqrt_with_a_linear_cooldown_to_zero():
+    plain = WarmupInverseSqrt(1e-3, warmup_steps=10)
+    schedule = WarmupInverseSqrt(1e-3, warmup_steps=10, cooldown_start=39, cooldown_steps=40)
+    rate = lambda s, f=schedule: float(ops.convert_to_numpy(f(s)))  # noqa: E731
+    # the same as without a cooldown up to its start, then a straight line from there to 0
+    for step in (0, 9, 20, 38, 39):
+        np.testing.assert_allclose(rate(step), rate(step, plain), rtol=1e-6)
+    np.testing.assert_allclose([rate(s) for s in (49, 59, 69)], [3.75e-4, 2.5e-4, 1.25e-4])
+    assert rate(79) == 0.0 and rate(500) == 0.0
+    again = WarmupInverseSqrt.from_config(schedule.get_config())
+    assert again.get_config() == schedule.get_config()
+    with pytest.raises(ValueError, match="cooldown_start"):
+        WarmupInverseSqrt(1e-3, cooldown_steps=10)

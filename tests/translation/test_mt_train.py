@@ -10,6 +10,7 @@ import sys
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from zoo.errors import ZooError
 from zoo.translation.rnnsearch import RNNSearch
@@ -48,6 +49,25 @@ def test_config_is_checked():
         resolve_config({"unitz": 3})
     with pytest.raises(ZooError):
         resolve_config({"select": "accuracy"})
+    with pytest.raises(ZooError, match="cooldown_steps=-1: must be >= 0"):
+        resolve_config({"cooldown_steps": -1})
+    with pytest.raises(ZooError, match="cooldown_steps needs schedule = 'rsqrt'"):
+        resolve_config({"cooldown_steps": 5, "schedule": "plateau"})
+
+
+@pytest.mark.slow
+def test_a_cooldown_ends_the_run_at_a_learning_rate_of_zero(corpus, tmp_path):
+    config = {
+        **TINY, "data_dir": str(corpus), "output_dir": str(tmp_path / "run"), "epochs": 2,
+        "cooldown_steps": 3, "tensorboard": False,
+    }  # fmt: skip
+    model = train_translation(config).model
+    steps = int(ops.convert_to_numpy(model.optimizer.iterations))
+    schedule = model.optimizer._learning_rate
+    assert schedule.cooldown_start == steps - 3  # the run's last 3 steps, by default
+    rates = [float(ops.convert_to_numpy(schedule(s))) for s in range(steps - 3, steps + 1)]
+    np.testing.assert_allclose(rates, np.array([3, 2, 1, 0]) / 3 * rates[0], rtol=1e-6)
+    assert rates[0] > 0.0
 
 
 @pytest.mark.slow

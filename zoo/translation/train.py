@@ -71,6 +71,8 @@ DEFAULTS: dict = {
     "learning_rate": 1e-3,
     "warmup_steps": 500,
     "schedule": "rsqrt",  # "rsqrt" (warmup + inverse sqrt) or "plateau"
+    "cooldown_steps": 0,  # rsqrt: end with a linear fall of the rate to 0 over this many steps
+    "cooldown_start": None,  # the step it starts at [default: the run's last cooldown_steps]
     "plateau_factor": 0.5,
     "plateau_patience": 1,
     "clipnorm": 1.0,
@@ -121,6 +123,10 @@ def resolve_config(config: dict | None) -> dict:
         raise ZooError(f"select={merged['select']!r}: use 'val_loss' or 'val_bleu'")
     if merged["schedule"] not in ("rsqrt", "plateau"):
         raise ZooError(f"schedule={merged['schedule']!r}: use 'rsqrt' or 'plateau'")
+    if merged["cooldown_steps"] < 0:
+        raise ZooError(f"cooldown_steps={merged['cooldown_steps']}: must be >= 0")
+    if merged["cooldown_steps"] and merged["schedule"] != "rsqrt":
+        raise ZooError("cooldown_steps needs schedule = 'rsqrt'")
     return merged
 
 
@@ -265,7 +271,12 @@ def build_model(cfg: dict, tokenizer: SubwordTokenizer) -> RNNSearch:
         tie_embeddings=cfg["tie_embeddings"],
     )
     rate = (
-        WarmupInverseSqrt(cfg["learning_rate"], cfg["warmup_steps"])
+        WarmupInverseSqrt(
+            cfg["learning_rate"],
+            cfg["warmup_steps"],
+            cooldown_start=cfg["cooldown_start"] if cfg["cooldown_steps"] else None,
+            cooldown_steps=cfg["cooldown_steps"],
+        )
         if cfg["schedule"] == "rsqrt"
         else cfg["learning_rate"]
     )
@@ -337,6 +348,9 @@ def train_translation(
     )
     val = TranslationBatches(*encode_pairs(tokenizer, val_src, val_tgt), shuffle=False, **batching)
 
+    if cfg["cooldown_steps"] and cfg["cooldown_start"] is None:
+        total = cfg["epochs"] * (cfg["steps_per_epoch"] or len(train))
+        cfg["cooldown_start"] = max(0, total - cfg["cooldown_steps"])
     with run.scope():
         model = build_model(cfg, tokenizer)
     if init_model is not None:
