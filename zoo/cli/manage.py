@@ -189,7 +189,8 @@ def export(model_name, fmt, out_path, size, batch, beam, int8, calibration):
 @click.option("--out", "out_path", required=True, help="Output .keras file (written atomically).")
 def average(checkpoints, out_path):
     """Average the weights of CHECKPOINTS (.keras files of one model, e.g. a run's last
-    epochs) into one model: usually a little better than any one of them.
+    epochs) into one model. Where the validation score has levelled off the mean often beats
+    each of them; score it on the validation split before keeping it.
 
     \b
     Example:

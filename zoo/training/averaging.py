@@ -1,11 +1,14 @@
 """Checkpoint averaging: one model whose weights are the mean of several checkpoints' weights.
 
-The mean of the last few epochs' weights of one run usually scores a little better than any
-one of them (Vaswani et al. 2017; ``onmt_average_models`` in OpenNMT, fairseq's
-``average_checkpoints.py``). Every checkpoint must hold the same model: the same variable
-paths, shapes and dtypes. Floating-point variables are averaged in float64; integer ones
-(counters, random-generator states) are taken from the last file. Batch-normalisation
-statistics are averaged like any other variable. The result is written atomically, so a
+The mean of the last few epochs' weights of one run often scores better than any one of them
+where the validation score has levelled off (Vaswani et al. 2017; ``onmt_average_models`` in
+OpenNMT, fairseq's ``average_checkpoints.py``); after a learning rate decayed to near 0 it
+gains little. Score the result on the validation split like any checkpoint.
+
+Every checkpoint must hold the same model: the same variable paths, shapes and dtypes.
+Floating-point variables are averaged in float64; integer ones (counters, random-generator
+states) are taken from the last file. Batch-normalisation statistics are averaged like any
+other variable. The result is written atomically, so a
 failure never leaves a half-written file in place of a good one.
 
 Example:
