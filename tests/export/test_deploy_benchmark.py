@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "apps" / "deploy" / "benchmark.py"
+from foundation.helpers import load_script
 
 
 @pytest.mark.data
@@ -16,9 +13,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "apps" / "deploy" / "benchmark.py
 def test_runtimes_against_keras_on_one_image(zoo_data, tmp_path, capsys):
     if not (zoo_data / "camvid" / "val").is_dir():
         pytest.skip("camvid not found")
-    spec = importlib.util.spec_from_file_location("deploy_benchmark", SCRIPT)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("apps/deploy/benchmark.py", "deploy_benchmark")
     out = tmp_path / "bench.json"
     args = ["--models", "fcn8s-camvid", "--runtimes", "keras", "litert", "--images", "1"]
     args += ["--batch-sizes", "1", "--warmup", "0", "--repeats", "1", "--json", str(out)]

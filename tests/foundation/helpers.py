@@ -26,6 +26,21 @@ def _load_golden():
 
 assert_golden = _load_golden().assert_golden
 
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load_script(relative: str, name: str):
+    """Import a script of the repository (``apps/<app>/benchmark.py`` ...) as module ``name``.
+
+    Example:
+        >>> bench = load_script("apps/deploy/benchmark.py", "bench")  # doctest: +SKIP
+    """
+    spec = importlib.util.spec_from_file_location(name, REPO / relative)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 TINY_BACKBONE = {"widths": [8, 8, 16, 16, 16], "depths": [1, 1, 1, 1, 1]}
 TINY_CLASSES = ["sky", "road", "car"]
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "apps" / "segmentation" / "benchmark.py"
+from foundation.helpers import load_script
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("segmentation_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("apps/segmentation/benchmark.py", "segmentation_benchmark")
 
 
 def test_fallback_model_in_process(bench, tmp_path, monkeypatch, capsys, zoo_data):

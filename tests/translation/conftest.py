@@ -77,3 +77,17 @@ def tiny_model(toy_tokenizer):
     return RNNSearch(
         tokenizer=toy_tokenizer, embedding_dim=8, units=16, attention_units=12, maxout_units=8
     )
+
+
+@pytest.fixture(scope="session")
+def make_tiny_en_fr(toy_tokenizer):
+    """Make a new tiny, untrained en -> fr RNNSearch (its own random weights) on each call."""
+    from zoo.translation.rnnsearch import RNNSearch
+
+    def make():
+        return RNNSearch(
+            tokenizer=toy_tokenizer, embedding_dim=8, units=16, attention_units=12,
+            maxout_units=8, source_language="en", target_language="fr",
+        )  # fmt: skip
+
+    return make

@@ -11,20 +11,12 @@ from zoo.training.averaging import average_checkpoints
 pytestmark = pytest.mark.model
 
 
-def test_averaged_rnnsearch_keeps_its_tokenizer_and_translates(toy_tokenizer, tmp_path):
-    from zoo.translation.rnnsearch import RNNSearch
-
+def test_averaged_rnnsearch_keeps_its_tokenizer_and_translates(
+    make_tiny_en_fr, toy_tokenizer, tmp_path
+):
     paths = []
     for seed in range(2):
-        model = RNNSearch(
-            tokenizer=toy_tokenizer,
-            embedding_dim=8,
-            units=16,
-            attention_units=12,
-            maxout_units=8,
-            source_language="en",
-            target_language="fr",
-        )
+        model = make_tiny_en_fr()
         rng = np.random.default_rng(seed)
         for variable in model.weights:
             variable.assign(rng.normal(0, 0.1, tuple(variable.shape)).astype("float32"))

@@ -6,32 +6,21 @@ no shared data needed.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "apps" / "translation" / "benchmark.py"
+from foundation.helpers import load_script
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("translation_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("apps/translation/benchmark.py", "translation_benchmark")
 
 
 @pytest.fixture
-def tiny_setup(toy_tokenizer, toy_pairs, tmp_path):
+def tiny_setup(make_tiny_en_fr, toy_pairs, tmp_path):
     """``(model path, data folder)``: a saved tiny en -> fr model and 8 test sentence pairs."""
-    from zoo.translation.rnnsearch import RNNSearch
-
-    model = RNNSearch(
-        tokenizer=toy_tokenizer, embedding_dim=8, units=16, attention_units=12, maxout_units=8,
-        source_language="en", target_language="fr",
-    )  # fmt: skip
+    model = make_tiny_en_fr()
     path = tmp_path / "tiny-en-fr.keras"
     model.save(path)
     data = tmp_path / "data"

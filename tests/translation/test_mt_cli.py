@@ -15,18 +15,8 @@ from zoo.cli import main
 
 
 @pytest.fixture(scope="module")
-def model_file(tmp_path_factory, toy_tokenizer):
-    from zoo.translation.rnnsearch import RNNSearch
-
-    model = RNNSearch(
-        tokenizer=toy_tokenizer,
-        embedding_dim=8,
-        units=16,
-        attention_units=12,
-        maxout_units=8,
-        source_language="en",
-        target_language="fr",
-    )
+def model_file(tmp_path_factory, make_tiny_en_fr):
+    model = make_tiny_en_fr()
     path = tmp_path_factory.mktemp("mt") / "tiny.keras"
     model.save(path)
     return path

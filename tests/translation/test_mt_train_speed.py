@@ -3,23 +3,17 @@ batching, each in its own process with the setting it names (no timings checked)
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "apps" / "translation" / "train_speed.py"
+from foundation.helpers import load_script
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def train_speed():
-    spec = importlib.util.spec_from_file_location("translation_train_speed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("apps/translation/train_speed.py", "translation_train_speed")
 
 
 def test_rows_for_each_onednn_setting_and_policy(

@@ -25,14 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.api import path_inside_model
 from zoo.errors import ZooError
 
 
 def _signature(model) -> list[tuple[str, tuple[int, ...], str]]:
     """Each variable's path (without a subclassed model's own name, which differs between
     two instances saved by different processes), shape and dtype."""
-    from zoo.api import path_inside_model
-
     return [(path_inside_model(v.path, model), tuple(v.shape), str(v.dtype)) for v in model.weights]
 
 
