@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -14,6 +15,11 @@ import pytest
 from zoo.data.paths import data_root
 
 ROOT = Path(__file__).resolve().parents[1]
+# --import-mode=importlib leaves sys.path alone: put tests/ on it so that any test folder can
+# import the shared helpers (`from foundation.helpers import ...`) whatever the collection order.
+TESTS = str(Path(__file__).resolve().parent)
+if TESTS not in sys.path:
+    sys.path.append(TESTS)  # last, so that no test folder shadows an installed package
 
 
 @pytest.fixture
