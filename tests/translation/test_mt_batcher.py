@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from zoo.errors import ZooError
-from zoo.translation.batcher import TranslationBatches, encode_pairs, pad_batch
+from zoo.translation.batcher import TranslationBatches, drop_too_long, encode_pairs, pad_batch
 
 
 def _pairs(n=200, seed=0):
@@ -140,3 +140,14 @@ def test_pad_batch_and_encode_pairs(toy_tokenizer):
     src, tgt = encode_pairs(toy_tokenizer, ["The cat."], ["Le chat."])
     assert src[0][-1] == 3 and src[0][0] != 2
     assert tgt[0][0] == 2 and tgt[0][-1] == 3
+
+
+def test_pairs_too_long_for_the_window_are_dropped_not_cut(toy_tokenizer):
+    short, long = "a dog runs .", " ".join(["a man rides a red bike"] * 6)
+    room = toy_tokenizer.count(short) + 2
+    assert toy_tokenizer.count(long) + 2 > room
+    pairs = ([short, long, short, short], [short, short, long, short + " ."])
+    sources, targets, dropped = drop_too_long(toy_tokenizer, *pairs, max_length=room)
+    # the source needs count + eos, the target count + bos + eos: the last target is one too many
+    assert (sources, targets, dropped) == ([short], [short], 3)
+    assert drop_too_long(toy_tokenizer, *pairs, max_length=10_000)[2] == 0

@@ -70,6 +70,17 @@ def test_a_cooldown_ends_the_run_at_a_learning_rate_of_zero(corpus, tmp_path):
     assert rates[0] > 0.0
 
 
+def test_training_pairs_longer_than_max_length_are_dropped(corpus, tmp_path, capsys):
+    config = {**TINY, "data_dir": str(corpus), "output_dir": str(tmp_path / "run"), "epochs": 0}
+    config["max_length"] = 12
+    train_translation(config)
+    printed = capsys.readouterr().out
+    dropped = int(printed.split(" of 64 training pairs dropped")[0].split()[-1])
+    assert 0 < dropped < 64, printed
+    with pytest.raises(ZooError, match="no training pair fits max_length=3 subwords"):
+        train_translation({**config, "max_length": 3, "output_dir": str(tmp_path / "run3")})
+
+
 @pytest.mark.slow
 def test_tiny_run_writes_everything(corpus, tmp_path):
     out = tmp_path / "run"

@@ -42,6 +42,26 @@ def encode_pairs(tokenizer, sources: Sequence[str], targets: Sequence[str]):
     )
 
 
+def drop_too_long(tokenizer, sources: Sequence[str], targets: Sequence[str], max_length: int):
+    """The pairs whose encodings fit ``max_length`` ids (source + eos, bos + target + eos).
+
+    A pair cut to the window would teach the model a wrong translation that stops
+    mid-sentence, so training drops it instead (OpenNMT's ``filtertoolong`` does the same).
+    Returns ``(sources, targets, dropped)``.
+
+    Example:
+        >>> drop_too_long(tokenizer, ["Hi."], ["Salut."], 64)  # doctest: +SKIP
+        (['Hi.'], ['Salut.'], 0)
+    """
+    keep = [
+        tokenizer.count(s) + 1 <= max_length and tokenizer.count(t) + 2 <= max_length
+        for s, t in zip(sources, targets, strict=True)
+    ]
+    kept_sources = [s for s, k in zip(sources, keep, strict=True) if k]
+    kept_targets = [t for t, k in zip(targets, keep, strict=True) if k]
+    return kept_sources, kept_targets, len(keep) - len(kept_sources)
+
+
 class TranslationBatches(keras.utils.PyDataset):
     """Bucketed batches of ``(source ids, target ids)`` for teacher-forced training.
 

@@ -23,7 +23,7 @@ import keras
 from zoo.data.paths import data_root, resolve_data_dir
 from zoo.errors import ZooError
 from zoo.training.run import current_run, fit
-from zoo.translation.batcher import TranslationBatches, encode_pairs
+from zoo.translation.batcher import TranslationBatches, drop_too_long, encode_pairs
 from zoo.translation.bleu import corpus_scores
 from zoo.translation.data import load_tfds_translation, read_pairs, read_tsv_pairs
 from zoo.translation.losses import SmoothedCrossEntropy
@@ -340,6 +340,16 @@ def train_translation(
             tokenizer.save_model(out / "spm.model")
     else:
         tokenizer = _tokenizer(cfg, out, train_src + train_tgt, save=run.chief)
+    train_src, train_tgt, dropped = drop_too_long(
+        tokenizer, train_src, train_tgt, cfg["max_length"]
+    )
+    if not train_src:
+        raise ZooError(f"no training pair fits max_length={cfg['max_length']} subwords")
+    if dropped and run.chief:
+        print(
+            f"{dropped} of {dropped + len(train_src)} training pairs dropped: longer than "
+            f"max_length={cfg['max_length']} subwords"
+        )
     batching = dict(
         batch_size=cfg["batch_size"], max_tokens=cfg["max_tokens"], max_length=cfg["max_length"]
     )
