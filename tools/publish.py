@@ -68,6 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         "its metrics go under metrics[<that task>]; another test set: metrics[<its split>])",
     )
     parser.add_argument("--also-split", default="val")
+    parser.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="one more record field, VALUE read as JSON when it is JSON, else as text "
+        "(a translation model's domain=general, default=true)",
+    )
     args = parser.parse_args(argv)
 
     from zoo.api import load_model_file
@@ -88,7 +96,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     fields = dict(weights_storage=args.storage, train_command=args.train_command)
     fields.update(recipe=args.recipe, dataset=args.dataset, dataset_licence=args.licence)
+    fields.update(record_fields(args.field))
     return publish(args, model, eval_command, fields)
+
+
+def record_fields(items: list[str]) -> dict:
+    """``["domain=general", "default=true"]`` -> ``{"domain": "general", "default": True}``."""
+    fields = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--field {item!r}: give KEY=VALUE")
+        try:
+            fields[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            fields[key.strip()] = value
+    return fields
 
 
 def publish(args: argparse.Namespace, model, eval_command: str, fields: dict) -> int:
