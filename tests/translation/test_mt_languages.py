@@ -85,6 +85,9 @@ def test_the_manifest_names_every_translation_models_pair():
         assert records[name]["config"]["target_language"] == tgt
         assert records[name].get("domain") in ("general", "image captions"), name
         assert records[name].get("dataset_licence"), name
+    # the published general models serve --to fr and --to de, not the Multi30k caption models
+    assert choose_translation_model(target="fr", records=records) == "rnnsearch-en-fr"
+    assert choose_translation_model(target="de", records=records) == "rnnsearch-en-de"
 
 
 def test_cli_model_and_to_together_is_a_usage_error():
