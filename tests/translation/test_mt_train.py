@@ -169,9 +169,11 @@ def test_init_model_keeps_its_sizes_and_every_weight(corpus, tmp_path, toy_token
         "learning_rate": 0.0,  # no update: the weights must come through unchanged
         "tensorboard": False,
         "init": str(path),
+        "max_length": 80,
     }
     model = train_translation(config).model
     assert (model.units, model.embedding_dim, model.attention_units) == (10, 6, 7)
+    assert model.tokenizer.max_tokens == 80  # the run's window, not the trained model's 64
     assert len(model.weights) == len(trained.weights)
     for mine, theirs in zip(model.weights, trained.weights, strict=True):
         assert mine.path.split("/", 1)[1] == theirs.path.split("/", 1)[1]

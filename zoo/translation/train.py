@@ -336,6 +336,7 @@ def train_translation(
     val_src, val_tgt = load_pairs(cfg, "val")
     if init_model is not None:
         tokenizer = init_model.tokenizer
+        tokenizer.max_tokens = cfg["max_length"]  # the window this run trains (and saves)
         if run.chief:
             tokenizer.save_model(out / "spm.model")
     else:
