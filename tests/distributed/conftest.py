@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for folder in (HERE.parent, HERE):  # foundation.helpers, and the harness of this folder
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+if str(HERE) not in sys.path:  # the harness of this folder (tests/ itself: tests/conftest.py)
+    sys.path.insert(0, str(HERE))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,26 +5,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import cv2
 import keras
 import numpy as np
-
-
-def _load_golden():
-    """``tests/golden.py`` (tests/ is not on ``sys.path`` under ``--import-mode=importlib``)."""
-    if "golden" in sys.modules:
-        return sys.modules["golden"]
-    spec = importlib.util.spec_from_file_location("golden", Path(__file__).parents[1] / "golden.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["golden"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-assert_golden = _load_golden().assert_golden
+from golden import assert_golden as assert_golden  # re-exported; tests/ is on sys.path
 
 REPO = Path(__file__).resolve().parents[2]
 
